@@ -1,0 +1,3 @@
+from prm_app.engine.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,30 @@
+app_name = "prm_app"
+app_title = "PRM App"
+app_publisher = "prm_app developers"
+app_description = "Partner Relationship Management for ERPNext"
+app_email = "dev@prm-app.local"
+app_license = "mit"
+
+required_apps = ["frappe/erpnext"]
+
+# Keep the auto-generated type hints in controllers (v15).
+export_python_type_annotations = True
+
+add_to_apps_screen = [
+	{
+		"name": "prm_app",
+		"logo": "/assets/prm_app/images/prm-logo.svg",
+		"title": "Partners",
+		"route": "/app/partners",
+	}
+]
+
+# Installation
+# ------------
+after_install = "prm_app.install.after_install"
+after_migrate = "prm_app.install.after_migrate"
+before_uninstall = "prm_app.install.before_uninstall"
+
+# Testing
+# -------
+before_tests = "prm_app.tests.before_tests"
