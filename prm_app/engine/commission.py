@@ -25,8 +25,9 @@ Returns (``is_return`` with ``return_against``) belong to the period of the orig
 plan and attributes of the original (the caller passes the original and its commission lines). Without
 brackets a return reverses, per item, the share of the original line that it returns — cumulatively, so
 a full return (in one credit note or several) nets to exactly zero. With brackets it lowers the period
-volume and commissions the difference, mirroring the original's slices. The original's per-invoice,
-minimum and maximum lines are reversed in proportion to the returned base of the rule.
+volume and commissions the difference, undoing the original's lines in reverse order so that it mirrors
+the original's slices. The original's per-invoice, minimum and maximum lines are reversed in proportion
+to the returned base of the rule.
 """
 
 from __future__ import annotations
@@ -245,6 +246,10 @@ class _Document:
 
 	def money(self, value: Decimal) -> str:
 		return format_amount(value, self.precision)
+
+	def price(self, value: Decimal) -> str:
+		"""A rate per unit: money decimals, or more when the rate has them (1.255 stays 1.255)."""
+		return format_amount(value, max(self.precision, -value.normalize().as_tuple().exponent))
 
 	def scaled(self) -> str:
 		if self.multiplier == ONE:
@@ -484,7 +489,7 @@ def _compute_sale(plan: Plan, invoice: Invoice, state: PartnerState) -> Commissi
 					text = f"{format_number(rule.rate)}% of {doc.money(base)}"
 				else:
 					exact = line.qty * rule.rate * doc.multiplier
-					text = f"{doc.money(rule.rate)} per unit × {format_number(line.qty)}"
+					text = f"{doc.price(rule.rate)} per unit × {format_number(line.qty)}"
 				doc.add(
 					rule,
 					COMMISSION,
@@ -572,6 +577,7 @@ def _compute_return(
 		b, q = now.get(key, (ZERO, ZERO))
 		now[key] = (b + base, q + qty)
 	totals = {line_key(ln, i): ln for i, ln in enumerate(source.lines)}
+	position = {key: i for i, key in enumerate(totals)}
 	for key, (base, qty) in now.items():
 		before_base, before_qty = doc.get_returned(key)
 		if before_qty + qty > totals[key].qty:
@@ -608,7 +614,9 @@ def _compute_return(
 		if rule.brackets:
 			key = (rule.name, doc.period)
 			volume = doc.get_volume(key)
-			for key_, line, base, qty in matched:
+			# Undo the original's volume moves last in, first out (its lines in reverse order), so that a
+			# full return mirrors the original's slices and true-ups and nets to exactly zero.
+			for key_, line, base, qty in sorted(matched, key=lambda m: -position[m[0]]):
 				if item_rule.get(key_) != rule.name:
 					continue
 				item = {"item_code": line.item_code, "item_group": line.item_group, "line_key": key_}

@@ -201,10 +201,18 @@ def _unknown_keys(data: Mapping[str, Any], allowed: set[str], what: str) -> None
 		)
 
 
+def _number(value: Any, what: str) -> Decimal:
+	"""``to_decimal`` for a number in a plan: text that is not a number makes the plan invalid."""
+	try:
+		return to_decimal(value, what)
+	except EngineError as e:
+		raise PlanError(e.template, *e.args_, where=e.where)
+
+
 def _optional_amount(value: Any, what: str) -> Decimal | None:
 	if value is None or value == "":
 		return None
-	amount = to_decimal(value, what)
+	amount = _number(value, what)
 	if amount < 0:
 		raise RateError("{0} must not be negative, got {1}", what, format_number(amount))
 	return amount
@@ -304,9 +312,24 @@ def validate_rule(rule: Rule, what: str) -> Rule:
 	return rule
 
 
+def _check_whole_amounts(rule: Rule, what: str, precision: int) -> None:
+	"""Minimum, maximum and cap become commission lines as they are, so they must be rounded amounts."""
+	quantum = ONE.scaleb(-precision)
+	for name in ("min_per_invoice", "max_per_invoice", "cap_per_period"):
+		value = getattr(rule, name)
+		if value is not None and value != value.quantize(quantum):
+			raise RateError(
+				"{0} {1} {2} has more decimals than the plan's money precision ({3}) allows",
+				what,
+				name,
+				format_number(value),
+				precision,
+			)
+
+
 def validate_plan(plan: Plan) -> Plan:
 	"""Raise a typed ``PlanError`` naming the first problem; return the plan when it is valid."""
-	if not plan.name:
+	if not plan.name or not isinstance(plan.name, str):
 		raise PlanError("the plan needs a name")
 	currency_precision(plan.currency)
 	_choice(plan.basis, BASES, "basis")
@@ -321,6 +344,7 @@ def validate_plan(plan: Plan) -> Plan:
 	seen: set[str] = set()
 	for i, rule in enumerate(plan.rules):
 		validate_rule(rule, f"rule {i + 1}")
+		_check_whole_amounts(rule, f"rule {i + 1} ({rule.name})", plan.money_precision)
 		if rule.name in seen:
 			raise PlanError("rule name {0!r} is used twice; rule names must be unique", rule.name)
 		seen.add(rule.name)
@@ -341,7 +365,7 @@ def make_plan(
 	"""A validated plan, rules sorted into evaluation order (priority, then position)."""
 	ordered = tuple(r for _, _, r in sorted((r.priority, i, r) for i, r in enumerate(rules)))
 	multipliers = {
-		str(k): to_decimal(v, f"tier multiplier {k}")
+		str(k): _number(v, f"tier multiplier {k}")
 		for k, v in (options.pop("tier_multipliers", None) or {}).items()
 	}
 	return validate_plan(
@@ -354,13 +378,20 @@ def _rule_from_dict(data: Mapping[str, Any], index: int) -> Rule:
 	if not isinstance(data, Mapping):
 		raise PlanError("{0} must be an object", what)
 	_unknown_keys(data, _RULE_KEYS, what)
-	match = data.get("match") or {}
+	match = data.get("match")
+	if match is None:
+		match = {}
 	if not isinstance(match, Mapping):
 		raise PlanError("{0} match must be an object", what)
 	_unknown_keys(match, _MATCH_KEYS, f"{what} match")
 	rate_type = _choice(data.get("rate_type", "percentage"), RATE_TYPES, f"{what} rate_type")
 	brackets = []
-	for j, b in enumerate(data.get("brackets") or [], start=1):
+	raw_brackets = data.get("brackets")
+	if raw_brackets in (None, ""):
+		raw_brackets = []
+	if not isinstance(raw_brackets, list):
+		raise BracketError("{0} brackets must be a list of objects with from, to and rate", what)
+	for j, b in enumerate(raw_brackets, start=1):
 		if not isinstance(b, Mapping):
 			raise BracketError("{0} bracket {1} must be an object", what, j)
 		_unknown_keys(b, _BRACKET_KEYS, f"{what} bracket {j}")
@@ -368,9 +399,9 @@ def _rule_from_dict(data: Mapping[str, Any], index: int) -> Rule:
 			raise BracketError("{0} bracket {1} needs a rate", what, j)
 		brackets.append(
 			Bracket(
-				lower=to_decimal(b.get("from", 0), f"{what} bracket {j} from"),
-				upper=None if b.get("to") in (None, "") else to_decimal(b["to"], f"{what} bracket {j} to"),
-				rate=to_decimal(b["rate"], f"{what} bracket {j} rate"),
+				lower=_number(b.get("from", 0), f"{what} bracket {j} from"),
+				upper=None if b.get("to") in (None, "") else _number(b["to"], f"{what} bracket {j} to"),
+				rate=_number(b["rate"], f"{what} bracket {j} rate"),
 			)
 		)
 	if "rate" not in data and not brackets:
@@ -382,7 +413,7 @@ def _rule_from_dict(data: Mapping[str, Any], index: int) -> Rule:
 		name=data.get("name") or "",
 		priority=priority,
 		rate_type=rate_type,
-		rate=to_decimal(data.get("rate", 0), f"{what} rate"),
+		rate=_number(data.get("rate", 0), f"{what} rate"),
 		brackets=tuple(brackets),
 		min_per_invoice=_optional_amount(data.get("min_per_invoice"), f"{what} min_per_invoice"),
 		max_per_invoice=_optional_amount(data.get("max_per_invoice"), f"{what} max_per_invoice"),

@@ -1,0 +1,160 @@
+"""Install, migrate and uninstall: roles, custom fields on ERPNext doctypes and defaults.
+
+Custom fields are defined in code (``CUSTOM_FIELDS``) and synced idempotently on install and on every
+migrate, so they stay reviewable and in step with the app; they are removed on uninstall.
+"""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+# Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
+DESK_ROLES = ("Partner Manager",)
+PORTAL_ROLES = ("Partner",)
+
+
+def _link(fieldname, label, options, **extra):
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": "Link",
+		"options": options,
+		"read_only": 1,
+		"no_copy": 1,
+		**extra,
+	}
+
+
+# doctype -> custom field definitions; every fieldname starts with prm_ so uninstall finds them all.
+CUSTOM_FIELDS: dict[str, list[dict]] = {
+	"Company": [
+		{
+			"fieldname": "prm_section",
+			"label": "Partner Commission",
+			"fieldtype": "Section Break",
+			"insert_after": "default_finance_book",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "prm_commission_expense_account",
+			"label": "Commission Expense Account",
+			"fieldtype": "Link",
+			"options": "Account",
+			"insert_after": "prm_section",
+			"description": "Debited when partner commission accrues (default: Commission on Sales).",
+		},
+		{
+			"fieldname": "prm_commission_payable_account",
+			"label": "Commission Payable Account",
+			"fieldtype": "Link",
+			"options": "Account",
+			"insert_after": "prm_commission_expense_account",
+			"description": "A Payable account; credited with the partner's supplier as party.",
+		},
+		{
+			"fieldname": "prm_column_break",
+			"fieldtype": "Column Break",
+			"insert_after": "prm_commission_payable_account",
+		},
+		{
+			"fieldname": "prm_commission_cost_center",
+			"label": "Commission Cost Center",
+			"fieldtype": "Link",
+			"options": "Cost Center",
+			"insert_after": "prm_column_break",
+			"description": "Used when an invoice line has no cost center.",
+		},
+	],
+	"Sales Invoice": [
+		_link("prm_partner", "Partner", "Partner", insert_after="sales_partner", search_index=1),
+		_link(
+			"prm_partner_commission",
+			"Partner Commission",
+			"Partner Commission",
+			insert_after="total_commission",
+			allow_on_submit=1,
+		),
+	],
+	"Journal Entry": [
+		_link(
+			"prm_partner_commission",
+			"Partner Commission",
+			"Partner Commission",
+			insert_after="reversal_of",
+			search_index=1,
+		),
+	],
+}
+
+
+def after_install():
+	make_roles()
+	sync_custom_fields()
+	for company in frappe.get_all("Company", pluck="name"):
+		set_company_defaults(frappe.get_doc("Company", company))
+	make_default_settings()
+
+
+def after_migrate():
+	make_roles()
+	sync_custom_fields()
+
+
+def before_uninstall():
+	delete_custom_fields()
+
+
+def make_roles():
+	for role in DESK_ROLES + PORTAL_ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role}).insert(ignore_permissions=True)
+	for role in PORTAL_ROLES:
+		# Roles named in DocPerms are created with desk access; a partner user must stay a website user.
+		frappe.db.set_value("Role", role, "desk_access", 0)
+
+
+def sync_custom_fields():
+	if CUSTOM_FIELDS:
+		create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+
+
+def delete_custom_fields():
+	"""Remove the custom fields and their columns (an uninstalled app leaves no trace in ERPNext)."""
+	for doctype, fields in CUSTOM_FIELDS.items():
+		for field in fields:
+			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
+			if name:
+				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+		frappe.clear_cache(doctype=doctype)
+
+
+def set_company_defaults(company, method=None):
+	"""Fill a company's empty commission accounts from its chart: "Commission on Sales" for the expense,
+	the default payable account, the default cost center. Runs on install and whenever a company is
+	saved (a new company's chart exists only after its first save)."""
+	if not frappe.get_meta("Company").has_field("prm_commission_expense_account"):
+		return
+	values = {}
+	if not company.get("prm_commission_expense_account"):
+		expense = frappe.db.get_value(
+			"Account", {"company": company.name, "account_name": "Commission on Sales", "is_group": 0}
+		)
+		if expense:
+			values["prm_commission_expense_account"] = expense
+	if not company.get("prm_commission_payable_account") and company.get("default_payable_account"):
+		values["prm_commission_payable_account"] = company.default_payable_account
+	if not company.get("prm_commission_cost_center") and company.get("cost_center"):
+		values["prm_commission_cost_center"] = company.cost_center
+	if values:
+		frappe.db.set_value("Company", company.name, values, update_modified=False)
+
+
+def make_default_settings():
+	settings = frappe.get_single("PRM Settings")
+	if not settings.on_posting_failure:
+		settings.on_posting_failure = "Block the invoice"
+	if not settings.supplier_group:
+		settings.supplier_group = (
+			frappe.db.get_value("Supplier Group", {"is_group": 0}, order_by="lft") or None
+		)
+	settings.flags.ignore_permissions = True
+	settings.save()
