@@ -28,3 +28,23 @@ before_uninstall = "prm_app.install.before_uninstall"
 # Testing
 # -------
 before_tests = "prm_app.tests.before_tests"
+
+# Documents
+# ---------
+doc_events = {
+	"Sales Invoice": {
+		"validate": "prm_app.events.sales_invoice.validate",
+		"on_submit": "prm_app.events.sales_invoice.on_submit",
+		"on_cancel": "prm_app.events.sales_invoice.on_cancel",
+	},
+	"Company": {
+		"on_update": "prm_app.install.set_company_defaults",
+	},
+}
+
+# Cancelling an invoice handles its commissions itself (cancel, or a reversal when paid).
+auto_cancel_exempted_doctypes = ["Partner Commission"]
+
+override_doctype_dashboards = {
+	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
+}

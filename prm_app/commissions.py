@@ -1,0 +1,492 @@
+"""From a Sales Invoice to a submitted Partner Commission: the only place that feeds the engine from
+ERPNext documents and turns its result into documents. Money is computed by the engine alone.
+
+accrue_for_invoice(si)   on submit: an accrual, or for a credit note a clawback against the original
+reverse_for_invoice(si)  on cancel: cancel the commission when nothing depends on it, else post a reversal
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate
+
+from prm_app.engine import (
+	CommissionLine,
+	EngineError,
+	Invoice,
+	InvoiceLine,
+	OriginalInvoice,
+	Plan,
+	compute_commission,
+	plan_from_json,
+	state_from_lines,
+)
+from prm_app.engine.money import to_decimal
+from prm_app.engine.plans import period_key
+from prm_app.ledger.commission_journal import commission_accounts
+from prm_app.utils import engine_error_message
+
+# engine kinds <-> the Select options of Partner Commission Line.kind
+KIND_LABELS = {
+	"commission": "Commission",
+	"true_up": "True-up",
+	"minimum": "Minimum",
+	"maximum": "Maximum",
+	"cap": "Cap",
+	"reversal": "Reversal",
+}
+KIND_CODES = {v: k for k, v in KIND_LABELS.items()}
+
+
+class CommissionSkipped(Exception):
+	"""Nothing to commission (no partner, no plan, payment-triggered plan …); not an error."""
+
+
+# --- which invoices, partners and plans ------------------------------------------------------------------
+
+
+def is_commissionable(si) -> bool:
+	"""Partner invoices that ERPNext itself would carry commission on; internal, opening and POS
+	consolidated invoices never are."""
+	return bool(
+		si.docstatus == 1
+		and si.get("sales_partner")
+		and not si.get("is_internal_customer")
+		and not si.get("is_consolidated")
+		and si.get("is_opening") != "Yes"
+	)
+
+
+def partner_for(si) -> frappe._dict | None:
+	name = frappe.db.get_value("Partner", {"sales_partner": si.sales_partner})
+	if not name:
+		return None
+	return frappe.db.get_value(
+		"Partner",
+		name,
+		["name", "status", "tier", "partner_type", "commission_plan", "supplier", "company"],
+		as_dict=True,
+	)
+
+
+def resolve_plan_name(partner: frappe._dict) -> str | None:
+	"""Partner's own plan, else its tier's plan, else the default plan in PRM Settings."""
+	if partner.commission_plan:
+		return partner.commission_plan
+	if partner.tier:
+		tier_plan = frappe.get_cached_value("Partner Tier", partner.tier, "commission_plan")
+		if tier_plan:
+			return tier_plan
+	return frappe.db.get_single_value("PRM Settings", "default_commission_plan")
+
+
+def applicable_plan(si, partner: frappe._dict):
+	"""The Commission Plan doc for this invoice; raises a clear error when the partner or plan can't
+	accrue, ``CommissionSkipped`` when there is simply nothing to do."""
+	if partner.status != "Active":
+		frappe.throw(
+			_(
+				"Partner {0} is {1}: no commission can be accrued for invoice {2}. Reactivate the partner or remove the Sales Partner from the invoice."
+			).format(frappe.bold(partner.name), _(partner.status), si.name),
+			title=_("Partner Not Active"),
+		)
+	plan_name = resolve_plan_name(partner)
+	if not plan_name:
+		raise CommissionSkipped(_("No commission plan applies to partner {0}.").format(partner.name))
+	plan = frappe.get_cached_doc("Commission Plan", plan_name)
+	if not plan.enabled:
+		frappe.throw(
+			_("Commission Plan {0} of partner {1} is disabled.").format(frappe.bold(plan.name), partner.name),
+			title=_("Commission Plan Not Applicable"),
+		)
+	if plan.company != si.company:
+		frappe.throw(
+			_("Commission Plan {0} is for company {1}, but invoice {2} is for {3}.").format(
+				frappe.bold(plan.name), plan.company, si.name, si.company
+			),
+			title=_("Commission Plan Not Applicable"),
+		)
+	if not plan.is_valid_on(si.posting_date):
+		frappe.throw(
+			_("Commission Plan {0} is valid from {1} to {2}; invoice {3} is dated {4}.").format(
+				frappe.bold(plan.name),
+				frappe.format(plan.valid_from, "Date") or _("any date"),
+				frappe.format(plan.valid_to, "Date") or _("any date"),
+				si.name,
+				frappe.format(si.posting_date, "Date"),
+			),
+			title=_("Commission Plan Not Applicable"),
+		)
+	if plan.trigger != "On Invoice":
+		raise CommissionSkipped(_("Plan {0} pays on payment.").format(plan.name))
+	return plan
+
+
+# --- ERPNext documents -> engine inputs ------------------------------------------------------------------
+
+
+def _dec(value) -> Decimal:
+	return to_decimal(flt(value))
+
+
+def engine_invoice(si, partner: frappe._dict, plan: Plan) -> Invoice:
+	gross_margin = plan.basis == "gross_margin"
+	lines = tuple(
+		InvoiceLine(
+			item_code=item.item_code or item.item_name or "",
+			base_net_amount=_dec(item.base_net_amount),
+			qty=_dec(item.qty),
+			item_group=item.item_group or "",
+			brand=item.brand or "",
+			# ERPNext's valuation of what was sold; non-stock lines carry none, so their margin is the amount
+			cost=_dec(flt(item.incoming_rate) * flt(item.stock_qty)) if gross_margin else None,
+			grant_commission=bool(item.grant_commission),
+			line_id=item.name,
+			return_line_id=item.get("sales_invoice_item") or "",
+		)
+		for item in si.items
+	)
+	return Invoice(
+		name=si.name,
+		posting_date=getdate(si.posting_date),
+		partner=partner.name,
+		lines=lines,
+		customer=si.customer or "",
+		currency=si.currency or "",
+		conversion_rate=_dec(si.conversion_rate or 1),
+		is_return=bool(si.is_return),
+		return_against=si.return_against or "" if si.is_return else "",
+		territory=si.territory or "",
+		customer_group=si.customer_group or "",
+		partner_tier=partner.tier or "",
+		partner_type=partner.partner_type or "",
+		new_customer=is_new_customer(si),
+		registered_deal=bool(si.get("deal_registration")),
+	)
+
+
+def is_new_customer(si) -> bool:
+	"""The customer's first submitted invoice (credit notes aside)."""
+	earlier = frappe.db.exists(
+		"Sales Invoice",
+		{
+			"customer": si.customer,
+			"company": si.company,
+			"docstatus": 1,
+			"is_return": 0,
+			"name": ("!=", si.name),
+			"posting_date": ("<=", si.posting_date),
+		},
+	)
+	return not earlier
+
+
+def stored_lines(commission_names: list[str]) -> dict[str, list[CommissionLine]]:
+	"""Engine lines of stored commissions, by commission name."""
+	if not commission_names:
+		return {}
+	rows = frappe.get_all(
+		"Partner Commission Line",
+		filters={"parent": ("in", commission_names), "parenttype": "Partner Commission"},
+		fields=[
+			"parent",
+			"kind",
+			"item_code",
+			"item_group",
+			"rule",
+			"bracket",
+			"period",
+			"rate_type",
+			"rate",
+			"base",
+			"qty",
+			"amount",
+			"line_key",
+			"against_invoice",
+			"explanation",
+		],
+		order_by="parent, idx",
+	)
+	out: dict[str, list[CommissionLine]] = {}
+	for r in rows:
+		out.setdefault(r.parent, []).append(
+			CommissionLine(
+				invoice=r.parent,
+				partner="",
+				kind=KIND_CODES.get(r.kind, "commission"),
+				rule=r.rule or "",
+				period=r.period or "",
+				rate_type=r.rate_type or "",
+				rate=_dec(r.rate),
+				base=_dec(r.base),
+				qty=_dec(r.qty),
+				amount=_dec(r.amount),
+				explanation=r.explanation or "",
+				item_code=r.item_code or "",
+				item_group=r.item_group or "",
+				line_key=r.line_key or "",
+				bracket=r.bracket or "",
+				against=r.against_invoice or "",
+			)
+		)
+	return out
+
+
+def period_lines(partner: str, plan_name: str, periods: set[str]) -> list[CommissionLine]:
+	"""The partner's submitted commission lines of a plan in the given periods: what its period state is
+	rebuilt from. The caller holds the partner lock, so concurrent invoices see each other's volume."""
+	pc = frappe.qb.DocType("Partner Commission")
+	names = (
+		frappe.qb.from_(pc)
+		.select(pc.name)
+		.where((pc.partner == partner) & (pc.commission_plan == plan_name) & (pc.docstatus == 1))
+		.run(pluck=True)
+	)
+	lines = [ln for group in stored_lines(names).values() for ln in group if ln.period in periods]
+	return lines
+
+
+def lock_partner(partner: str) -> None:
+	"""Serialise commission postings of one partner (brackets and caps read then write its state)."""
+	frappe.db.sql("select name from `tabPartner` where name = %s for update", partner)
+
+
+# --- accrual ----------------------------------------------------------------------------------------------
+
+
+def idempotency_key(si_name: str, partner: str, event: str = "submit") -> str:
+	return f"Sales Invoice|{si_name}|{partner}|{event}"
+
+
+def accrue_for_invoice(si) -> str | None:
+	"""Post the commission of a submitted invoice or credit note; returns the Partner Commission name
+	(None when there is nothing to commission). Running it twice posts nothing new."""
+	if not is_commissionable(si):
+		return None
+	partner = partner_for(si)
+	if not partner:
+		return None
+	key = idempotency_key(si.name, partner.name)
+	existing = frappe.db.get_value("Partner Commission", {"idempotency_key": key, "docstatus": ("<", 2)})
+	if existing:
+		return existing
+	commission_accounts(si.company)  # a missing account fails before anything is written
+	lock_partner(partner.name)
+	try:
+		if si.is_return:
+			return _accrue_return(si, partner, key)
+		return _accrue_sale(si, partner, key)
+	except CommissionSkipped:
+		return None
+
+
+def _compute(
+	plan_doc_name: str, plan: Plan, partner: frappe._dict, invoice: Invoice, period: str, original=None
+):
+	state = state_from_lines(plan, period_lines(partner.name, plan_doc_name, {period}))
+	try:
+		return compute_commission(plan, invoice, state, original)
+	except EngineError as e:
+		frappe.throw(engine_error_message(e), title=_("Commission Not Computed"))
+
+
+def _accrue_sale(si, partner: frappe._dict, key: str) -> str | None:
+	plan_doc = applicable_plan(si, partner)
+	plan = plan_doc.to_engine_plan()
+	invoice = engine_invoice(si, partner, plan)
+	result = _compute(plan_doc.name, plan, partner, invoice, period_key(plan.period, invoice.posting_date))
+	if not result.lines:
+		return None
+	return make_commission(si, partner, plan_doc.name, plan, result, key, tier=partner.tier).name
+
+
+def original_commission(invoice_name: str, partner: str) -> frappe._dict | None:
+	name = frappe.db.get_value(
+		"Partner Commission", {"idempotency_key": idempotency_key(invoice_name, partner), "docstatus": 1}
+	)
+	if not name:
+		return None
+	return frappe.db.get_value(
+		"Partner Commission",
+		name,
+		["name", "commission_plan", "plan_snapshot", "partner_tier", "sales_invoice"],
+		as_dict=True,
+	)
+
+
+def _accrue_return(si, partner: frappe._dict, key: str) -> str | None:
+	"""A credit note: clawback at the original's plan (its snapshot) and the original's attributes."""
+	original = original_commission(si.return_against, partner.name)
+	if not original:
+		return None  # the original earned nothing, so there is nothing to claw back
+	plan = plan_from_json(original.plan_snapshot)
+	source_si = frappe.get_doc("Sales Invoice", si.return_against)
+	source_partner = frappe._dict(partner, tier=original.partner_tier)
+	source = engine_invoice(source_si, source_partner, plan)
+	prior = frappe.get_all(
+		"Sales Invoice",
+		filters={
+			"return_against": si.return_against,
+			"docstatus": 1,
+			"is_return": 1,
+			"name": ("!=", si.name),
+		},
+		order_by="posting_date, name",
+		pluck="name",
+	)
+	prior_returns = tuple(
+		engine_invoice(frappe.get_doc("Sales Invoice", name), source_partner, plan) for name in prior
+	)
+	original_lines = stored_lines([original.name]).get(original.name, [])
+	invoice = engine_invoice(si, source_partner, plan)
+	result = _compute(
+		original.commission_plan,
+		plan,
+		partner,
+		invoice,
+		period_key(plan.period, source.posting_date),
+		OriginalInvoice(source, tuple(original_lines), prior_returns),
+	)
+	if not result.lines:
+		return None
+	return make_commission(
+		si,
+		partner,
+		original.commission_plan,
+		plan,
+		result,
+		key,
+		tier=original.partner_tier,
+		against=original.name,
+	).name
+
+
+def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, against=None):
+	"""Insert and submit the Partner Commission (its submit posts the journal entry)."""
+	cost_centers = {item.name: item.cost_center for item in si.items}
+	doc = frappe.get_doc(
+		{
+			"doctype": "Partner Commission",
+			"partner": partner.name,
+			"company": si.company,
+			"posting_date": si.posting_date,
+			"sales_invoice": si.name,
+			"commission_plan": plan_name,
+			"partner_tier": tier,
+			"supplier": partner.supplier,
+			"currency": frappe.get_cached_value("Company", si.company, "default_currency"),
+			"is_clawback": 1 if result.total < 0 or si.is_return else 0,
+			"against_commission": against,
+			"idempotency_key": key,
+			"plan_snapshot": plan.to_json(),
+			"lines": [
+				{
+					"kind": KIND_LABELS[ln.kind],
+					"item_code": ln.item_code or None,
+					"item_group": ln.item_group or None,
+					"rule": ln.rule,
+					"bracket": ln.bracket,
+					"period": ln.period,
+					"rate_type": ln.rate_type,
+					"rate": float(ln.rate),
+					"base": float(ln.base),
+					"qty": float(ln.qty),
+					"amount": float(ln.amount),
+					"line_key": ln.line_key,
+					"cost_center": cost_centers.get(ln.line_key) or si.cost_center,
+					"against_invoice": ln.against or None,
+					"explanation": ln.explanation,
+				}
+				for ln in result.lines
+			],
+		}
+	)
+	doc.flags.ignore_permissions = True
+	doc.insert()
+	doc.submit()
+	return doc
+
+
+def sync_invoice_commission_fields(si, commission_name: str | None) -> None:
+	"""ERPNext's own commission fields agree with what PRM accrued, so its Sales Partner reports agree."""
+	if not commission_name:
+		return
+	total, base = frappe.db.get_value("Partner Commission", commission_name, ["total", "base_total"])
+	eligible = flt(si.amount_eligible_for_commission) or flt(base)
+	rate = flt(total) / eligible * 100 if eligible else 0
+	si.db_set(
+		{
+			"total_commission": flt(total, si.precision("total_commission")),
+			"commission_rate": flt(rate, 6),
+			"prm_partner_commission": commission_name,
+		},
+		update_modified=False,
+	)
+
+
+# --- cancel ------------------------------------------------------------------------------------------------
+
+
+def reverse_for_invoice(si) -> list[str]:
+	"""On cancel of an invoice or credit note: cancel each of its commissions when it is unpaid and
+	the latest in its periods (nothing was computed on top of it); otherwise post a reversal, so paid
+	history is never rewritten. Returns the reversal commissions created."""
+	created = []
+	commissions = frappe.get_all(
+		"Partner Commission",
+		filters={"sales_invoice": si.name, "docstatus": 1, "idempotency_key": ("like", "%|submit")},
+		fields=["name", "partner"],
+	)
+	for row in commissions:
+		lock_partner(row.partner)
+		commission = frappe.get_doc("Partner Commission", row.name)
+		if commission.can_be_cancelled():
+			commission.flags.ignore_permissions = True
+			commission.cancel()
+		else:
+			created.append(post_reversal(si, commission))
+	return created
+
+
+def post_reversal(si, commission) -> str:
+	"""A clawback mirroring the commission line by line: undoes exactly what it accrued."""
+	key = idempotency_key(si.name, commission.partner, "cancel")
+	existing = frappe.db.get_value("Partner Commission", {"idempotency_key": key, "docstatus": 1})
+	if existing:
+		return existing
+	doc = frappe.copy_doc(commission)
+	doc.update(
+		{
+			"posting_date": frappe.utils.nowdate(),
+			"is_clawback": 1 if commission.total > 0 else 0,
+			"against_commission": commission.name,
+			"idempotency_key": key,
+			"journal_entry": None,
+			"amended_from": None,
+			"plan_snapshot": commission.plan_snapshot,
+		}
+	)
+	for row in doc.lines:
+		row.base = -flt(row.base)
+		row.qty = -flt(row.qty)
+		row.amount = -flt(row.amount)
+		row.explanation = _("Reversal of {0} (invoice {1} cancelled): {2}").format(
+			commission.name, si.name, row.explanation
+		)
+	doc.flags.ignore_permissions = True
+	doc.flags.ignore_links = True  # it links the invoice being cancelled, on purpose
+	doc.insert()
+	doc.submit()
+	return doc.name
+
+
+def plan_snapshot(commission) -> Plan:
+	return plan_from_json(commission.plan_snapshot)
+
+
+def load_json(text: str | None) -> dict:
+	return json.loads(text) if text else {}

@@ -1,0 +1,78 @@
+"""Sales Invoice doc_events: thin, idempotent; the work is in prm_app.commissions."""
+
+import frappe
+from frappe import _
+
+from prm_app import commissions
+
+RETRY = "Queue for retry"
+
+
+def validate(doc, method=None):
+	"""Keep the Partner link on the invoice (list filters, dashboards, portal) in step with its Sales Partner."""
+	doc.prm_partner = (
+		frappe.db.get_value("Partner", {"sales_partner": doc.sales_partner})
+		if doc.get("sales_partner")
+		else None
+	)
+
+
+def on_submit(doc, method=None):
+	if not commissions.is_commissionable(doc):
+		return
+	if frappe.db.get_single_value("PRM Settings", "on_posting_failure") == RETRY:
+		_accrue_or_queue(doc)
+	else:
+		_accrue(doc)
+
+
+def _accrue(doc):
+	name = commissions.accrue_for_invoice(doc)
+	commissions.sync_invoice_commission_fields(doc, name)
+
+
+def _accrue_or_queue(doc):
+	"""Posting failures don't block the invoice: roll back to before the posting, log, retry later."""
+	savepoint = "prm_commission"
+	frappe.db.savepoint(savepoint)
+	try:
+		_accrue(doc)
+	except Exception:
+		frappe.db.rollback(save_point=savepoint)
+		frappe.clear_last_message()
+		frappe.log_error(
+			title=_("Partner commission not posted for {0}").format(doc.name),
+			reference_doctype="Sales Invoice",
+			reference_name=doc.name,
+		)
+		frappe.enqueue(
+			"prm_app.events.sales_invoice.retry_commission",
+			queue="short",
+			invoice=doc.name,
+			job_id=f"prm-commission-{doc.name}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+		)
+		frappe.msgprint(
+			_("Partner commission could not be posted now; it was logged and will be retried."),
+			indicator="orange",
+			alert=True,
+		)
+	else:
+		frappe.db.release_savepoint(savepoint)
+
+
+def retry_commission(invoice: str):
+	"""Background retry (and the daily sweep): idempotent, so running it again posts nothing new."""
+	doc = frappe.get_doc("Sales Invoice", invoice)
+	if doc.docstatus != 1:
+		return
+	_accrue(doc)
+
+
+def on_cancel(doc, method=None):
+	if not doc.get("sales_partner"):
+		return
+	commissions.reverse_for_invoice(doc)
+	# commissions kept (paid, or with later ones on top) stay linked; reversals were posted for them
+	doc.ignore_linked_doctypes = (*tuple(doc.get("ignore_linked_doctypes") or ()), "Partner Commission")

@@ -1,0 +1,156 @@
+"""The only code that writes commission Journal Entries.
+
+An accrual: Dr commission expense (the invoice line's cost center), Cr commission payable with party
+Supplier = the partner's supplier and no reference, so the entry is an open payable of that supplier in
+Accounts Payable, Payment Entry and Payment Reconciliation. A clawback is the mirror image.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from prm_app.engine import EngineError, journal_draft
+from prm_app.engine.money import to_decimal
+from prm_app.utils import company_currency_precision, engine_error_message
+
+
+def commission_accounts(company: str) -> frappe._dict:
+	"""The company's commission accounts, with a clear error naming what is missing."""
+	values = frappe.get_cached_value(
+		"Company",
+		company,
+		[
+			"prm_commission_expense_account",
+			"prm_commission_payable_account",
+			"prm_commission_cost_center",
+			"cost_center",
+		],
+		as_dict=True,
+	)
+	missing = [
+		label
+		for field, label in (
+			("prm_commission_expense_account", _("Commission Expense Account")),
+			("prm_commission_payable_account", _("Commission Payable Account")),
+		)
+		if not values.get(field)
+	]
+	if missing:
+		frappe.throw(
+			_(
+				"Set the {0} on Company {1} (section Partner Commission) before commissions can be posted."
+			).format(_(" and ").join(missing), frappe.bold(company)),
+			title=_("Commission Accounts Missing"),
+		)
+	payable_type = frappe.get_cached_value("Account", values.prm_commission_payable_account, "account_type")
+	if payable_type != "Payable":
+		frappe.throw(
+			_("Commission Payable Account {0} must be of type Payable.").format(
+				frappe.bold(values.prm_commission_payable_account)
+			),
+			title=_("Invalid Commission Account"),
+		)
+	return frappe._dict(
+		expense=values.prm_commission_expense_account,
+		payable=values.prm_commission_payable_account,
+		cost_center=values.prm_commission_cost_center or values.cost_center,
+	)
+
+
+def post_commission_journal(commission) -> str | None:
+	"""Create and submit the Journal Entry of a submitted Partner Commission; returns its name."""
+	if not commission.supplier:
+		frappe.throw(
+			_("Partner {0} has no Supplier to pay commission to.").format(frappe.bold(commission.partner)),
+			title=_("Supplier Missing"),
+		)
+	accounts = commission_accounts(commission.company)
+	precision = company_currency_precision(commission.company)
+	lines = [
+		SimpleNamespace(
+			amount=to_decimal(flt(row.amount, precision)).quantize(to_decimal(10) ** -precision),
+			line_key=row.name,
+			invoice=commission.name,
+		)
+		for row in commission.lines
+	]
+	try:
+		rows = journal_draft(
+			lines,
+			expense_account=accounts.expense,
+			payable_account=accounts.payable,
+			party=commission.supplier,
+			precision=precision,
+			cost_centers={row.name: row.cost_center for row in commission.lines if row.cost_center},
+			default_cost_center=accounts.cost_center,
+		)
+	except EngineError as e:
+		frappe.throw(engine_error_message(e), title=_("Commission Not Posted"))
+	if not rows:
+		return None
+	je = frappe.new_doc("Journal Entry")
+	je.update(
+		{
+			"voucher_type": "Journal Entry",
+			"company": commission.company,
+			"posting_date": commission.posting_date,
+			"cheque_no": commission.sales_invoice or commission.name,
+			"cheque_date": commission.posting_date,
+			"pay_to_recd_from": commission.partner,
+			"user_remark": _("{0} {1} for partner {2} on {3}").format(
+				_("Commission clawback") if commission.total < 0 else _("Partner commission"),
+				commission.name,
+				commission.partner,
+				commission.sales_invoice or "-",
+			),
+			"prm_partner_commission": commission.name,
+		}
+	)
+	for row in rows:
+		entry = {
+			"account": row.account,
+			"debit_in_account_currency": float(row.debit),
+			"credit_in_account_currency": float(row.credit),
+		}
+		if row.party:
+			entry.update(party_type="Supplier", party=row.party)
+		else:
+			entry["cost_center"] = row.cost_center or accounts.cost_center
+		je.append("accounts", entry)
+	je.flags.ignore_permissions = True
+	je.insert()
+	je.submit()
+	return je.name
+
+
+def cancel_commission_journal(commission) -> None:
+	if not commission.journal_entry:
+		return
+	je = frappe.get_doc("Journal Entry", commission.journal_entry)
+	if je.docstatus == 1:
+		je.flags.ignore_permissions = True
+		je.cancel()
+
+
+def journal_allocated_amount(journal_entry: str | None) -> float:
+	"""How much of the commission Journal Entry's payable was settled by other vouchers (payments,
+	reconciliations), from the Payment Ledger."""
+	if not journal_entry:
+		return 0.0
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	result = (
+		frappe.qb.from_(ple)
+		.select(frappe.query_builder.functions.Sum(ple.amount))
+		.where(
+			(ple.against_voucher_type == "Journal Entry")
+			& (ple.against_voucher_no == journal_entry)
+			& (ple.voucher_no != journal_entry)
+			& (ple.delinked == 0)
+		)
+		.run()
+	)
+	return abs(flt(result[0][0])) if result else 0.0

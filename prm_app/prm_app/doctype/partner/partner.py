@@ -1,0 +1,83 @@
+"""Partner: the vendor's partner master, tied to ERPNext's Sales Partner (what invoices carry) and to a
+Supplier (what commissions are payable to)."""
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils.nestedset import get_root_of
+
+
+class Partner(Document):
+	def validate(self):
+		self.validate_sales_partner_unique()
+		self.validate_users_unique()
+		self.ensure_sales_partner()
+		self.ensure_supplier()
+
+	def validate_sales_partner_unique(self):
+		if not self.sales_partner:
+			return
+		other = frappe.db.get_value(
+			"Partner", {"sales_partner": self.sales_partner, "name": ("!=", self.name or "")}
+		)
+		if other:
+			frappe.throw(
+				_("Sales Partner {0} already belongs to partner {1}.").format(
+					frappe.bold(self.sales_partner), frappe.bold(other)
+				),
+				title=_("Sales Partner in Use"),
+			)
+
+	def validate_users_unique(self):
+		seen = set()
+		for row in self.users:
+			if row.user in seen:
+				frappe.throw(_("User {0} is listed twice.").format(frappe.bold(row.user)))
+			seen.add(row.user)
+
+	def ensure_sales_partner(self):
+		"""Link the Sales Partner of the same name, or create one (commission rate 0: PRM computes it)."""
+		if self.sales_partner:
+			return
+		existing = frappe.db.exists("Sales Partner", self.partner_name)
+		if existing and not frappe.db.exists("Partner", {"sales_partner": existing}):
+			self.sales_partner = existing
+			return
+		sales_partner = frappe.get_doc(
+			{
+				"doctype": "Sales Partner",
+				"partner_name": self.partner_name if not existing else f"{self.partner_name} (PRM)",
+				"partner_type": self.partner_type,
+				"territory": self.territory or get_root_of("Territory"),
+				"commission_rate": 0,
+				"partner_website": self.website,
+			}
+		).insert(ignore_permissions=True)
+		self.sales_partner = sales_partner.name
+
+	def ensure_supplier(self):
+		"""Link or create the Supplier that commission is payable to."""
+		if self.supplier:
+			return
+		existing = frappe.db.get_value("Supplier", {"supplier_name": self.partner_name})
+		if existing and not frappe.db.exists("Partner", {"supplier": existing}):
+			self.supplier = existing
+			return
+		supplier = frappe.get_doc(
+			{
+				"doctype": "Supplier",
+				"supplier_name": self.partner_name,
+				"supplier_group": frappe.db.get_single_value("PRM Settings", "supplier_group")
+				or get_root_of("Supplier Group"),
+				"supplier_type": "Company",
+				"tax_id": self.tax_id,
+				"website": self.website,
+			}
+		).insert(ignore_permissions=True)
+		self.supplier = supplier.name
+
+
+def get_partner_by_sales_partner(sales_partner: str | None) -> str | None:
+	if not sales_partner:
+		return None
+	return frappe.db.get_value("Partner", {"sales_partner": sales_partner})

@@ -1,0 +1,270 @@
+"""Posting to the ledger from Sales Invoices: submit, cancel (before / after payment), credit notes,
+amend, multi-currency, idempotency, step brackets, bad input and the retry queue — asserted on GL rows."""
+
+import frappe
+from frappe.tests.utils import change_settings
+from frappe.utils import add_days, flt, nowdate
+
+from prm_app import commissions
+from prm_app.tests import PRMTestCase
+from prm_app.tests.utils import (
+	COMPANY,
+	account,
+	commissions_of,
+	gl_rows,
+	make_company,
+	make_invoice,
+	make_partner,
+	make_plan,
+	make_return,
+	make_tier,
+	pay_journal,
+	supplier_payable,
+)
+
+EXPENSE = account("Commission on Sales")
+PAYABLE = account("Creditors")
+
+
+class TestCommissionPosting(PRMTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+
+	def setUp(self):
+		self.plan = make_plan(
+			"_PRM Flat 10",
+			[{"rule_name": "All", "rate_type": "Percentage", "rate": 10}],
+		)
+		self.partner = make_partner("_PRM Partner A", plan=self.plan)
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def accrual_rows(self, amount):
+		return sorted([(EXPENSE, amount, 0.0, None), (PAYABLE, 0.0, amount, self.partner.supplier)])
+
+	def clawback_rows(self, amount):
+		return sorted([(EXPENSE, 0.0, amount, None), (PAYABLE, amount, 0.0, self.partner.supplier)])
+
+	def test_partner_gets_its_sales_partner_and_supplier(self):
+		self.assertTrue(frappe.db.exists("Sales Partner", self.partner.sales_partner))
+		self.assertTrue(frappe.db.exists("Supplier", self.partner.supplier))
+		other = frappe.get_doc(
+			{
+				"doctype": "Partner",
+				"partner_name": "_PRM Partner Copy",
+				"company": COMPANY,
+				"sales_partner": self.partner.sales_partner,
+			}
+		)
+		self.assertRaises(frappe.ValidationError, other.insert)
+
+	def test_submit_posts_an_open_payable_of_the_partner(self):
+		si = make_invoice(self.partner, [("_PRM Hardware", 2, 600), ("_PRM Software", 1, 234.55)])
+		[pc] = commissions_of(si.name)
+		self.assertEqual(flt(pc.total), 143.46)  # 10% of 1,434.55
+		self.assertEqual(pc.status, "Accrued")
+		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(143.46))
+		self.assertEqual(
+			frappe.db.get_value("Journal Entry", pc.journal_entry, "prm_partner_commission"), pc.name
+		)
+		si.reload()
+		self.assertEqual(flt(si.total_commission), 143.46)
+		self.assertEqual(si.prm_partner_commission, pc.name)
+		self.assertEqual(si.prm_partner, self.partner.name)
+		self.assertEqual(supplier_payable(self.partner.supplier), 143.46)
+		lines = frappe.get_all("Partner Commission Line", filters={"parent": pc.name}, pluck="explanation")
+		self.assertIn("10% of 1,200.00 (rule All)", lines)
+
+	def test_accounts_payable_report_shows_the_commission(self):
+		from erpnext.accounts.report.accounts_payable.accounts_payable import execute
+
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		_columns, data, *_ = execute(
+			frappe._dict(
+				company=COMPANY,
+				report_date=nowdate(),
+				party_type="Supplier",
+				party=[self.partner.supplier],
+				range="30, 60, 90, 120",
+			)
+		)
+		rows = [r for r in data if r.get("voucher_no") == pc.journal_entry]
+		self.assertEqual(len(rows), 1)
+		self.assertEqual(flt(rows[0]["outstanding"]), 100.0)
+
+	def test_running_the_handler_twice_posts_once(self):
+		si = make_invoice(self.partner)
+		first = commissions.accrue_for_invoice(si)
+		second = commissions.accrue_for_invoice(si)
+		self.assertEqual(first, second)
+		self.assertEqual(len(commissions_of(si.name)), 1)
+		self.assertEqual(
+			frappe.db.count("Journal Entry", {"prm_partner_commission": first, "docstatus": 1}), 1
+		)
+
+	def test_cancel_before_payment_cancels_commission_and_journal(self):
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		si.cancel()
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "docstatus"), 2)
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "status"), "Cancelled")
+		self.assertEqual(frappe.db.get_value("Journal Entry", pc.journal_entry, "docstatus"), 2)
+		self.assertEqual(gl_rows(pc.journal_entry), [])
+		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
+
+	def test_cancel_after_payment_posts_a_clawback(self):
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		pay_journal(pc.journal_entry, self.partner.supplier, 100)
+		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
+		si.cancel()
+		original, clawback = commissions_of(si.name)
+		self.assertEqual(original.name, pc.name)
+		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(100.0))  # paid history untouched
+		self.assertEqual(flt(clawback.total), -100.0)
+		self.assertEqual(clawback.against_commission, pc.name)
+		self.assertEqual(gl_rows(clawback.journal_entry), self.clawback_rows(100.0))
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "status"), "Reversed")
+		self.assertEqual(supplier_payable(self.partner.supplier), -100.0)  # the partner now owes 100 back
+
+	def test_full_credit_note_nets_the_payable_to_zero(self):
+		si = make_invoice(self.partner, [("_PRM Hardware", 3, 333.35)])
+		cn = make_return(si)
+		[accrual] = commissions_of(si.name)
+		[clawback] = commissions_of(cn.name)
+		# 10% of 1,000.05 is 100.005: the engine rounds the tie as the site's rounding method does
+		expected = flt(100.005, 2)
+		self.assertEqual(flt(accrual.total), expected)
+		self.assertEqual(flt(clawback.total), -expected)
+		self.assertEqual(clawback.against_commission, accrual.name)
+		self.assertEqual(gl_rows(clawback.journal_entry), self.clawback_rows(expected))
+		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
+
+	def test_partial_credit_notes_are_proportional_per_item(self):
+		si = make_invoice(self.partner, [("_PRM Hardware", 10, 100), ("_PRM Software", 4, 50)])
+		cn1 = make_return(si, {"_PRM Hardware": 3})
+		[c1] = commissions_of(cn1.name)
+		self.assertEqual(flt(c1.total), -30.0)  # 3/10 of the 100.00 on hardware
+		cn2 = make_return(si, {"_PRM Hardware": 7, "_PRM Software": 4})
+		[c2] = commissions_of(cn2.name)
+		self.assertEqual(flt(c2.total), -90.0)
+		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
+
+	def test_amended_invoice_gets_its_own_commission(self):
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		si.cancel()
+		amended = frappe.copy_doc(si, ignore_no_copy=False)  # as the desk amends: no_copy fields cleared
+		amended.docstatus = 0
+		amended.amended_from = si.name
+		amended.items[0].rate = 2000
+		amended.insert(ignore_permissions=True)
+		amended.submit()
+		[new] = commissions_of(amended.name)
+		self.assertEqual(flt(new.total), 200.0)
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "docstatus"), 2)
+		self.assertEqual(supplier_payable(self.partner.supplier), 200.0)
+
+	@change_settings("Accounts Settings", {"allow_multi_currency_invoices_against_single_party_account": 1})
+	def test_foreign_currency_invoice_pays_on_company_currency(self):
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)], currency="EUR", conversion_rate=1.1)
+		self.assertEqual(flt(si.base_net_total), 1100.0)
+		[pc] = commissions_of(si.name)
+		self.assertEqual(flt(pc.total), 110.0)
+		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(110.0))
+
+	def test_step_brackets_crossing_a_threshold_over_three_invoices(self):
+		plan = make_plan(
+			"_PRM Step",
+			[{"rule_name": "Volume", "rate_type": "Percentage", "rate": 0}],
+			[
+				{"rule_name": "Volume", "from_amount": 0, "to_amount": 1000, "rate": 5},
+				{"rule_name": "Volume", "from_amount": 1000, "to_amount": 2000, "rate": 10},
+				{"rule_name": "Volume", "from_amount": 2000, "rate": 15},
+			],
+			bracket_mode="Step",
+			period="Quarter",
+		)
+		partner = make_partner("_PRM Partner Step", plan=plan)
+		day = nowdate()
+		totals = []
+		for _ in range(3):
+			si = make_invoice(partner, [("_PRM Hardware", 1, 800)], posting_date=day)
+			[pc] = commissions_of(si.name)
+			totals.append(flt(pc.total))
+			kinds = frappe.get_all(
+				"Partner Commission Line",
+				filters={"parent": pc.name},
+				fields=["kind", "amount"],
+				order_by="idx",
+			)
+			expected_rows = sorted(
+				[(EXPENSE, flt(pc.total), 0.0, None), (PAYABLE, 0.0, flt(pc.total), partner.supplier)]
+			)
+			self.assertEqual(gl_rows(pc.journal_entry), expected_rows)
+		# 800 @5% = 40; then 800 @10% + true-up 800 x 5% = 120; then 800 @15% + true-up 1,600 x 5% = 200
+		self.assertEqual(totals, [40.0, 120.0, 200.0])
+		self.assertEqual([(k.kind, flt(k.amount)) for k in kinds], [("Commission", 120.0), ("True-up", 80.0)])
+		self.assertEqual(flt(sum(totals)), 2400 * 0.15)
+
+	def test_tier_plan_and_multiplier(self):
+		tier_plan = make_plan("_PRM Tier Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 5}])
+		tier = make_tier("_PRM Gold", 99, multiplier=1.5, plan=tier_plan)
+		partner = make_partner("_PRM Partner Gold", tier=tier)
+		si = make_invoice(partner)
+		[pc] = commissions_of(si.name)
+		self.assertEqual(flt(pc.total), 75.0)  # 5% x 1.5 of 1,000
+
+	def test_missing_payable_account_blocks_submit_and_posts_nothing(self):
+		frappe.db.set_value("Company", COMPANY, "prm_commission_payable_account", None)
+		frappe.clear_cache(doctype="Company")
+		si = make_invoice(self.partner, submit=False)
+		frappe.db.savepoint("before_submit")
+		with self.assertRaisesRegex(frappe.ValidationError, "Commission Payable Account"):
+			si.submit()
+		# checked before anything is written: no commission, no journal entry in this transaction either
+		self.assertEqual(frappe.db.count("Partner Commission", {"partner": self.partner.name}), 0)
+		self.assertEqual(frappe.db.count("Journal Entry", {"pay_to_recd_from": self.partner.name}), 0)
+		frappe.db.rollback(save_point="before_submit")  # what the request does with the failed submit
+		self.assertEqual(frappe.db.get_value("Sales Invoice", si.name, "docstatus"), 0)
+		self.assertEqual(gl_rows(si.name, "Sales Invoice"), [])
+
+	def test_inactive_partner_gives_a_clear_error(self):
+		frappe.db.set_value("Partner", self.partner.name, "status", "Suspended")
+		si = make_invoice(self.partner, submit=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "is Suspended"):
+			si.submit()
+
+	def test_plan_outside_its_dates_gives_a_clear_error(self):
+		frappe.db.set_value("Commission Plan", self.plan, "valid_to", add_days(nowdate(), -1))
+		frappe.clear_document_cache("Commission Plan", self.plan)
+		si = make_invoice(self.partner, submit=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "is valid from"):
+			si.submit()
+
+	def test_posting_failure_can_be_queued_for_retry(self):
+		frappe.db.set_value("Company", COMPANY, "prm_commission_payable_account", None)
+		frappe.clear_cache(doctype="Company")
+		with change_settings("PRM Settings", {"on_posting_failure": "Queue for retry"}):
+			si = make_invoice(self.partner)
+		self.assertEqual(si.docstatus, 1)
+		self.assertEqual(commissions_of(si.name), [])
+		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": si.name}))
+		frappe.db.set_value("Company", COMPANY, "prm_commission_payable_account", PAYABLE)
+		frappe.clear_cache(doctype="Company")
+		from prm_app.events.sales_invoice import retry_commission
+
+		retry_commission(si.name)
+		[pc] = commissions_of(si.name)
+		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(100.0))
+
+	def test_invoice_without_partner_or_plan_posts_nothing(self):
+		si = make_invoice(None)
+		self.assertEqual(commissions_of(si.name), [])
+		no_plan = make_partner("_PRM Partner No Plan")
+		si = make_invoice(no_plan)
+		self.assertEqual(commissions_of(si.name), [])

@@ -1,0 +1,23 @@
+"""Small Frappe-side helpers shared by controllers, events and the ledger."""
+
+import frappe
+from frappe import _
+
+from prm_app.engine import EngineError
+
+DEFAULT_ROUNDING = "Banker's Rounding (legacy)"
+
+
+def engine_error_message(error: EngineError) -> str:
+	"""The engine's English template, translated, with its arguments."""
+	text = _(error.template).format(*error.args_)
+	return f"{error.where}: {text}" if error.where else text
+
+
+def rounding_method() -> str:
+	return frappe.get_system_settings("rounding_method") or DEFAULT_ROUNDING
+
+
+def company_currency_precision(company: str) -> int:
+	"""ERPNext's precision for a company-currency amount (System Settings currency precision)."""
+	return int(frappe.get_precision("Partner Commission Line", "amount") or 2)
