@@ -62,12 +62,9 @@ def is_commissionable(si) -> bool:
 
 
 def partner_for(si) -> frappe._dict | None:
-	name = frappe.db.get_value("Partner", {"sales_partner": si.sales_partner})
-	if not name:
-		return None
 	return frappe.db.get_value(
 		"Partner",
-		name,
+		{"sales_partner": si.sales_partner},
 		["name", "status", "tier", "partner_type", "commission_plan", "supplier", "company"],
 		as_dict=True,
 	)
@@ -164,7 +161,7 @@ def engine_invoice(si, partner: frappe._dict, plan: Plan) -> Invoice:
 		customer_group=si.customer_group or "",
 		partner_tier=partner.tier or "",
 		partner_type=partner.partner_type or "",
-		new_customer=is_new_customer(si),
+		new_customer=any(r.new_customer is not None for r in plan.rules) and is_new_customer(si),
 		registered_deal=bool(si.get("deal_registration")),
 	)
 
@@ -240,14 +237,37 @@ def period_lines(partner: str, plan_name: str, periods: set[str]) -> list[Commis
 	"""The partner's submitted commission lines of a plan in the given periods: what its period state is
 	rebuilt from. The caller holds the partner lock, so concurrent invoices see each other's volume."""
 	pc = frappe.qb.DocType("Partner Commission")
-	names = (
-		frappe.qb.from_(pc)
-		.select(pc.name)
-		.where((pc.partner == partner) & (pc.commission_plan == plan_name) & (pc.docstatus == 1))
-		.run(pluck=True)
+	line = frappe.qb.DocType("Partner Commission Line")
+	rows = (
+		frappe.qb.from_(line)
+		.join(pc)
+		.on(line.parent == pc.name)
+		.select(line.kind, line.rule, line.period, line.base, line.qty, line.amount)
+		.where(
+			(pc.partner == partner)
+			& (pc.commission_plan == plan_name)
+			& (pc.docstatus == 1)
+			& (line.parenttype == "Partner Commission")
+			& (line.period.isin(list(periods)))
+		)
+		.run(as_dict=True)
 	)
-	lines = [ln for group in stored_lines(names).values() for ln in group if ln.period in periods]
-	return lines
+	return [
+		CommissionLine(
+			invoice="",
+			partner=partner,
+			kind=KIND_CODES.get(r.kind, "commission"),
+			rule=r.rule or "",
+			period=r.period or "",
+			rate_type="",
+			rate=Decimal(0),
+			base=_dec(r.base),
+			qty=_dec(r.qty),
+			amount=_dec(r.amount),
+			explanation="",
+		)
+		for r in rows
+	]
 
 
 def lock_partner(partner: str) -> None:
@@ -262,9 +282,10 @@ def idempotency_key(si_name: str, partner: str, event: str = "submit") -> str:
 	return f"Sales Invoice|{si_name}|{partner}|{event}"
 
 
-def accrue_for_invoice(si) -> str | None:
-	"""Post the commission of a submitted invoice or credit note; returns the Partner Commission name
-	(None when there is nothing to commission). Running it twice posts nothing new."""
+def accrue_for_invoice(si):
+	"""Post the commission of a submitted invoice or credit note; returns the Partner Commission (a
+	doc when posted now, its name when it was posted before, None when there is nothing to
+	commission). Running it twice posts nothing new."""
 	if not is_commissionable(si):
 		return None
 	partner = partner_for(si)
@@ -296,12 +317,12 @@ def _compute(
 
 def _accrue_sale(si, partner: frappe._dict, key: str) -> str | None:
 	plan_doc = applicable_plan(si, partner)
-	plan = plan_doc.to_engine_plan()
+	plan = plan_doc.to_engine_plan(tiers=[partner.tier] if partner.tier else [])
 	invoice = engine_invoice(si, partner, plan)
 	result = _compute(plan_doc.name, plan, partner, invoice, period_key(plan.period, invoice.posting_date))
 	if not result.lines:
 		return None
-	return make_commission(si, partner, plan_doc.name, plan, result, key, tier=partner.tier).name
+	return make_commission(si, partner, plan_doc.name, plan, result, key, tier=partner.tier)
 
 
 def original_commission(invoice_name: str, partner: str) -> frappe._dict | None:
@@ -362,7 +383,7 @@ def _accrue_return(si, partner: frappe._dict, key: str) -> str | None:
 		key,
 		tier=original.partner_tier,
 		against=original.name,
-	).name
+	)
 
 
 def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, against=None):
@@ -406,16 +427,21 @@ def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, 
 		}
 	)
 	doc.flags.ignore_permissions = True
+	doc.flags.ignore_links = True  # every link was copied from the validated, submitted invoice
+	doc.docstatus = 1  # inserted as submitted: one write instead of insert + submit
 	doc.insert()
-	doc.submit()
 	return doc
 
 
-def sync_invoice_commission_fields(si, commission_name: str | None) -> None:
+def sync_invoice_commission_fields(si, commission) -> None:
 	"""ERPNext's own commission fields agree with what PRM accrued, so its Sales Partner reports agree."""
-	if not commission_name:
+	if not commission:
 		return
-	total, base = frappe.db.get_value("Partner Commission", commission_name, ["total", "base_total"])
+	if isinstance(commission, str):
+		commission = frappe.db.get_value(
+			"Partner Commission", commission, ["name", "total", "base_total"], as_dict=True
+		)
+	commission_name, total, base = commission.name, commission.total, commission.base_total
 	eligible = flt(si.amount_eligible_for_commission) or flt(base)
 	rate = flt(total) / eligible * 100 if eligible else 0
 	si.db_set(
@@ -479,8 +505,8 @@ def post_reversal(si, commission) -> str:
 		)
 	doc.flags.ignore_permissions = True
 	doc.flags.ignore_links = True  # it links the invoice being cancelled, on purpose
+	doc.docstatus = 1
 	doc.insert()
-	doc.submit()
 	return doc.name
 
 

@@ -27,8 +27,8 @@ def on_submit(doc, method=None):
 
 
 def _accrue(doc):
-	name = commissions.accrue_for_invoice(doc)
-	commissions.sync_invoice_commission_fields(doc, name)
+	commission = commissions.accrue_for_invoice(doc)
+	commissions.sync_invoice_commission_fields(doc, commission)
 
 
 def _accrue_or_queue(doc):

@@ -122,8 +122,8 @@ def post_commission_journal(commission) -> str | None:
 			entry["cost_center"] = row.cost_center or accounts.cost_center
 		je.append("accounts", entry)
 	je.flags.ignore_permissions = True
+	je.docstatus = 1  # inserted as submitted: one write instead of insert + submit
 	je.insert()
-	je.submit()
 	return je.name
 
 

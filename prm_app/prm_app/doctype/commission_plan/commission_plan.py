@@ -61,6 +61,11 @@ class CommissionPlan(Document):
 		valid_to: DF.Date | None
 	# end: auto-generated types
 
+	def onload(self):
+		# the form's Simulate button (simulations are created by that button only, so the desk's
+		# can_create leaves the doctype out)
+		self.set_onload("can_simulate", bool(frappe.has_permission("Commission Plan Simulation", "create")))
+
 	def validate(self):
 		self.set_currency()
 		self.validate_dates()
@@ -91,8 +96,9 @@ class CommissionPlan(Document):
 			not self.valid_to or date <= getdate(self.valid_to)
 		)
 
-	def to_plan_dict(self) -> dict:
-		"""The plan in the engine's JSON form (schema prm_app.plan/1)."""
+	def to_plan_dict(self, tiers: list[str] | None = None) -> dict:
+		"""The plan in the engine's JSON form (schema prm_app.plan/1), with the multipliers of the given
+		tiers (all tiers when None)."""
 		brackets: dict[str, list] = {}
 		for b in self.brackets:
 			brackets.setdefault(b.rule_name, []).append(
@@ -131,13 +137,13 @@ class CommissionPlan(Document):
 			"period": PERIODS.get(self.period, self.period),
 			"rounding_method": rounding_method(),
 			"precision": company_currency_precision(self.company),
-			"tier_multipliers": tier_multipliers(),
+			"tier_multipliers": tier_multipliers(tiers),
 			"rules": rules,
 		}
 
-	def to_engine_plan(self) -> Plan:
+	def to_engine_plan(self, tiers: list[str] | None = None) -> Plan:
 		try:
-			return plan_from_dict(self.to_plan_dict())
+			return plan_from_dict(self.to_plan_dict(tiers))
 		except EngineError as e:
 			frappe.throw(engine_error_message(e), title=_("Invalid Commission Plan"))
 
@@ -205,7 +211,10 @@ class CommissionPlan(Document):
 				)
 
 
-def tier_multipliers() -> dict[str, str]:
+def tier_multipliers(tiers: list[str] | None = None) -> dict[str, str]:
+	if tiers is not None:
+		values = {t: frappe.get_cached_value("Partner Tier", t, "commission_multiplier") for t in tiers}
+		return {t: str(v) for t, v in values.items() if v is not None}
 	return {
 		t.name: str(t.commission_multiplier)
 		for t in frappe.get_all("Partner Tier", fields=["name", "commission_multiplier"])

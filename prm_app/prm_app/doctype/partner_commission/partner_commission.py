@@ -19,7 +19,6 @@ class PartnerCommission(Document):
 
 	def on_submit(self):
 		self.post_journal_entry()
-		self.set_status(update=True)
 		self.update_reversed_commission()
 
 	def on_cancel(self):
@@ -27,6 +26,18 @@ class PartnerCommission(Document):
 		cancel_commission_journal(self)
 		self.set_status(update=True)
 		self.update_reversed_commission()
+
+	def db_insert(self, *args, **kwargs):
+		"""Insert the lines in one statement: a 50-line invoice's commission costs one INSERT, not 50
+		(Partner Commission Line.db_insert skips rows written here)."""
+		super().db_insert(*args, **kwargs)
+		rows = [row.get_valid_dict(convert_dates_to_str=True, ignore_virtual=True) for row in self.lines]
+		if not rows:
+			return
+		columns = list(rows[0])
+		frappe.db.bulk_insert("Partner Commission Line", columns, [[r.get(c) for c in columns] for r in rows])
+		for row in self.lines:
+			row.flags.inserted_with_parent = True
 
 	def set_totals(self):
 		precision = self.precision("total")
@@ -40,7 +51,7 @@ class PartnerCommission(Document):
 			status = "Draft"
 		elif self.docstatus == 2:
 			status = "Cancelled"
-		elif self.is_fully_reversed():
+		elif not self.is_new() and self.is_fully_reversed():
 			status = "Reversed"
 		else:
 			status = "Accrued"
@@ -50,7 +61,7 @@ class PartnerCommission(Document):
 			self.status = status
 
 	def is_fully_reversed(self) -> bool:
-		if self.is_new() or not self.total:
+		if not self.total:
 			return False
 		pc = frappe.qb.DocType("Partner Commission")
 		reversed_total = (

@@ -1,0 +1,116 @@
+"""Cost of prm_app on Sales Invoice submit, measured side by side in one run, in a real bench.
+
+    cd ~/frappe-bench/sites && ../env/bin/python /path/to/prm_app/benchmarks/bench_submit.py [--site S] [--runs N]
+
+Submits the same 20-line partner invoice N times with PRM's hooks active (commission computed, Partner
+Commission and Journal Entry posted) and N times with PRM's doc_events removed, interleaved, each in a
+transaction that is rolled back afterwards. Prints the median submit time of each, their ratio (target
+<= 1.15) and the SQL queries each submit ran.
+"""
+
+import argparse
+import statistics
+import time
+
+import frappe
+
+
+def without_prm_hooks(hooks: dict) -> dict:
+	return {
+		doctype: {
+			event: [m for m in methods if not m.startswith("prm_app.")] for event, methods in events.items()
+		}
+		for doctype, events in hooks.items()
+	}
+
+
+class QueryCounter:
+	def __init__(self):
+		self.count = 0
+		self._sql = frappe.db.sql
+
+	def __enter__(self):
+		def counting_sql(*args, **kwargs):
+			self.count += 1
+			return self._sql(*args, **kwargs)
+
+		frappe.db.sql = counting_sql
+		return self
+
+	def __exit__(self, *exc):
+		frappe.db.sql = self._sql
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--site", default=None)
+	parser.add_argument("--runs", type=int, default=15)
+	parser.add_argument("--lines", type=int, default=20)
+	args = parser.parse_args()
+
+	frappe.init(site=args.site or frappe.get_site_config(sites_path=".").get("default_site") or "", sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	frappe.flags.in_test = True  # test fixtures' naming; background jobs stay queued
+	try:
+		run(args)
+	finally:
+		frappe.db.rollback()
+		frappe.destroy()
+
+
+def run(args):
+	from prm_app.tests.utils import make_company, make_invoice, make_item, make_partner, make_plan
+
+	make_company()
+	items = [make_item(f"_PRM Bench Item {i:02d}", "_PRM Hardware Group") for i in range(args.lines)]
+	if not frappe.db.exists("Commission Plan", "_PRM Bench Plan"):
+		make_plan(
+			"_PRM Bench Plan",
+			[
+				{"rule_name": "Hardware", "rate_type": "Percentage", "rate": 8, "item_group": "_PRM Hardware Group"},
+				{"rule_name": "Other", "rate_type": "Percentage", "rate": 5},
+			],
+			[
+				{"rule_name": "Hardware", "from_amount": 0, "to_amount": 50000, "rate": 8},
+				{"rule_name": "Hardware", "from_amount": 50000, "rate": 10},
+			],
+		)
+	partner = frappe.db.get_value("Partner", "_PRM Bench Partner") and frappe.get_doc("Partner", "_PRM Bench Partner")
+	if not partner:
+		partner = make_partner("_PRM Bench Partner", plan="_PRM Bench Plan")
+	frappe.db.commit()  # nosemgrep: fixtures kept for the next run
+
+	hooks_on = frappe.get_doc_hooks()
+	hooks_off = without_prm_hooks(hooks_on)
+	lines = [(item, 2, 100 + i) for i, item in enumerate(items)]
+	timings = {"with PRM": [], "PRM hooks off": []}
+	queries = {"with PRM": [], "PRM hooks off": []}
+	for i in range(args.runs * 2):
+		mode = "with PRM" if i % 2 else "PRM hooks off"
+		frappe.local.doc_events_hooks = hooks_on if mode == "with PRM" else hooks_off
+		si = make_invoice(partner, lines, submit=False)
+		with QueryCounter() as counter:
+			start = time.perf_counter()
+			si.submit()
+			elapsed = time.perf_counter() - start
+		posted = frappe.db.exists("Partner Commission", {"sales_invoice": si.name})
+		assert bool(posted) == (mode == "with PRM"), (mode, posted)
+		if i >= 2:  # the first pair warms caches
+			timings[mode].append(elapsed)
+			queries[mode].append(counter.count)
+		frappe.db.rollback()
+	frappe.local.doc_events_hooks = hooks_on
+
+	on = statistics.median(timings["with PRM"])
+	off = statistics.median(timings["PRM hooks off"])
+	q_on = statistics.median(queries["with PRM"])
+	q_off = statistics.median(queries["PRM hooks off"])
+	print(f"Sales Invoice submit, {args.lines} lines, {len(timings['with PRM'])} runs each (medians):")
+	print(f"  PRM hooks off : {off * 1000:8.1f} ms  {q_off:6.0f} SQL queries")
+	print(f"  with PRM      : {on * 1000:8.1f} ms  {q_on:6.0f} SQL queries")
+	print(f"  ratio         : {on / off:8.2f}    (target <= 1.15)   extra queries: {q_on - q_off:.0f}")
+
+
+if __name__ == "__main__":
+	main()
