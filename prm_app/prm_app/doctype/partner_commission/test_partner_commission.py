@@ -96,6 +96,21 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(len(rows), 1)
 		self.assertEqual(flt(rows[0]["outstanding"]), 100.0)
 
+	def test_erpnext_sales_partner_report_agrees_with_prm(self):
+		from erpnext.selling.report.sales_partner_commission_summary.sales_partner_commission_summary import (
+			execute,
+		)
+
+		si = make_invoice(self.partner, [("_PRM Hardware", 3, 333.35)])
+		cn = make_return(si, {"_PRM Hardware": 1})
+		_columns, data = execute(
+			frappe._dict(doctype="Sales Invoice", company=COMPANY, sales_partner=self.partner.sales_partner)
+		)
+		report = {row.name: flt(row.total_commission) for row in data}
+		prm = {name: flt(sum(c.total for c in commissions_of(name))) for name in (si.name, cn.name)}
+		self.assertEqual(report, prm)
+		self.assertEqual(prm[cn.name], -flt(flt(100.005, 2) / 3, 2))  # a third of the accrual
+
 	def test_running_the_handler_twice_posts_once(self):
 		si = make_invoice(self.partner)
 		first = commissions.accrue_for_invoice(si)
