@@ -1,6 +1,7 @@
 frappe.ui.form.on("Partner", {
 	refresh(frm) {
 		if (frm.is_new()) return;
+		prm_show_tier_progress(frm);
 		if (frm.doc.sales_partner) {
 			frm.add_custom_button(
 				__("Sales Invoices"),
@@ -22,3 +23,32 @@ frappe.ui.form.on("Partner", {
 		}
 	},
 });
+
+// Progress to the next tier, per criterion (prm_app.tiers.get_tier_progress).
+function prm_show_tier_progress(frm) {
+	frappe.xcall("prm_app.tiers.get_tier_progress", { partner: frm.doc.name }).then((progress) => {
+		if (!progress || !progress.active || !progress.criteria.length) return;
+		const target = progress.target_tier;
+		const heading =
+			progress.next_tier === target
+				? __("Progress to {0}", [target])
+				: __("Criteria of {0} (highest tier)", [target]);
+		const rows = progress.criteria
+			.map((c) => {
+				const value = c.criterion === "revenue" ? format_currency(c.value) : c.value;
+				const goal = c.criterion === "revenue" ? format_currency(c.target) : c.target;
+				const color = c.passed ? "bg-success" : "bg-warning";
+				return `<div class="mb-2">
+					<div class="small">${frappe.utils.escape_html(c.label)}: ${value} / ${goal}</div>
+					<div class="progress" style="height: 8px">
+						<div class="progress-bar ${color}" style="width: ${c.percent}%"></div>
+					</div>
+				</div>`;
+			})
+			.join("");
+		const reason = `<div class="text-muted small">${frappe.utils.escape_html(
+			progress.reason
+		)}</div>`;
+		frm.dashboard.add_section(`<div class="tier-progress">${rows}${reason}</div>`, heading);
+	});
+}
