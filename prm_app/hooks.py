@@ -40,10 +40,20 @@ doc_events = {
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
 	},
+	"Payment Entry": {
+		"on_submit": "prm_app.payouts.on_payment_change",
+		"on_cancel": "prm_app.payouts.on_payment_change",
+		"on_update_after_submit": "prm_app.payouts.on_payment_change",
+	},
+}
+
+scheduler_events = {
+	"daily": ["prm_app.payouts.mark_payable"],
+	"monthly_long": ["prm_app.payouts.monthly_payout_run"],
 }
 
 # Cancelling an invoice handles its commissions itself (cancel, or a reversal when paid).
-auto_cancel_exempted_doctypes = ["Partner Commission"]
+auto_cancel_exempted_doctypes = ["Partner Commission", "Partner Payout"]
 
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",

@@ -63,7 +63,14 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"insert_after": "prm_column_break",
 			"description": "Used when an invoice line has no cost center.",
 		},
-	],
+		{
+			"fieldname": "prm_payout_account",
+			"label": "Partner Payout Account",
+			"fieldtype": "Link",
+			"options": "Account",
+			"insert_after": "prm_commission_cost_center",
+			"description": "Bank or cash account partner payouts are paid from (default: the company's bank account).",
+		},	],
 	"Sales Invoice": [
 		_link("prm_partner", "Partner", "Partner", insert_after="sales_partner", search_index=1),
 		_link(
@@ -73,6 +80,9 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			insert_after="total_commission",
 			allow_on_submit=1,
 		),
+	],
+	"Payment Entry": [
+		_link("prm_partner_payout", "Partner Payout", "Partner Payout", insert_after="reference_date"),
 	],
 	"Journal Entry": [
 		_link(
@@ -97,6 +107,7 @@ def after_install():
 def after_migrate():
 	make_roles()
 	sync_custom_fields()
+	make_default_settings()
 
 
 def before_uninstall():
@@ -152,6 +163,8 @@ def make_default_settings():
 	settings = frappe.get_single("PRM Settings")
 	if not settings.on_posting_failure:
 		settings.on_posting_failure = "Block the invoice"
+	if settings.holding_days is None:
+		settings.holding_days = 30
 	if not settings.supplier_group:
 		settings.supplier_group = (
 			frappe.db.get_value("Supplier Group", {"is_group": 0}, order_by="lft") or None

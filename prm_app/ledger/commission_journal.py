@@ -92,6 +92,7 @@ def post_commission_journal(commission) -> str | None:
 		frappe.throw(engine_error_message(e), title=_("Commission Not Posted"))
 	if not rows:
 		return None
+	original_journal = accrual_journal_of(commission.against_commission)
 	je = frappe.new_doc("Journal Entry")
 	je.update(
 		{
@@ -118,6 +119,23 @@ def post_commission_journal(commission) -> str | None:
 		}
 		if row.party:
 			entry.update(party_type="Supplier", party=row.party)
+			settled = min(flt(row.debit), max(0.0, journal_settlement(original_journal).outstanding))
+			if row.debit and original_journal and settled > 0:
+				# A clawback settles against the accrual it reverses, as a credit note against its
+				# invoice, as far as that accrual is still unpaid; the rest stays an open debit of the
+				# partner, which the next payout nets against new commission.
+				je.append(
+					"accounts",
+					{
+						**entry,
+						"debit_in_account_currency": settled,
+						"reference_type": "Journal Entry",
+						"reference_name": original_journal,
+					},
+				)
+				entry["debit_in_account_currency"] = flt(flt(row.debit) - settled, precision)
+				if not entry["debit_in_account_currency"]:
+					continue
 		else:
 			entry["cost_center"] = row.cost_center or accounts.cost_center
 		je.append("accounts", entry)
@@ -136,21 +154,59 @@ def cancel_commission_journal(commission) -> None:
 		je.cancel()
 
 
-def journal_allocated_amount(journal_entry: str | None) -> float:
-	"""How much of the commission Journal Entry's payable was settled by other vouchers (payments,
-	reconciliations), from the Payment Ledger."""
+def accrual_journal_of(commission: str | None) -> str | None:
+	"""The submitted Journal Entry of an accrual commission (what its clawbacks settle against)."""
+	if not commission:
+		return None
+	journal = frappe.db.get_value("Partner Commission", commission, "journal_entry")
+	if journal and frappe.db.get_value("Journal Entry", journal, "docstatus") == 1:
+		return journal
+	return None
+
+
+def journal_settlement(journal_entry: str | None) -> frappe._dict:
+	"""From the Payment Ledger, what happened to a commission Journal Entry's payable: ``outstanding``
+	(positive: owed to the partner), ``paid`` (settled by payments) and ``clawed_back`` (settled by
+	clawback journal entries of prm_app). A Payment Ledger amount on a payable is positive for what is
+	owed and negative for what settles it."""
+	result = frappe._dict(outstanding=0.0, paid=0.0, clawed_back=0.0)
 	if not journal_entry:
-		return 0.0
+		return result
 	ple = frappe.qb.DocType("Payment Ledger Entry")
-	result = (
+	rows = (
 		frappe.qb.from_(ple)
-		.select(frappe.query_builder.functions.Sum(ple.amount))
+		.select(
+			ple.voucher_type, ple.voucher_no, frappe.query_builder.functions.Sum(ple.amount).as_("amount")
+		)
 		.where(
 			(ple.against_voucher_type == "Journal Entry")
 			& (ple.against_voucher_no == journal_entry)
-			& (ple.voucher_no != journal_entry)
 			& (ple.delinked == 0)
 		)
-		.run()
+		.groupby(ple.voucher_type, ple.voucher_no)
+		.run(as_dict=True)
 	)
-	return abs(flt(result[0][0])) if result else 0.0
+	clawback_journals = set(
+		frappe.get_all(
+			"Journal Entry",
+			filters={
+				"name": ("in", [r.voucher_no for r in rows if r.voucher_type == "Journal Entry"] or [""]),
+				"prm_partner_commission": ("is", "set"),
+			},
+			pluck="name",
+		)
+	)
+	for row in rows:
+		result.outstanding += flt(row.amount)
+		if row.voucher_no == journal_entry:
+			continue
+		if row.voucher_type == "Journal Entry" and row.voucher_no in clawback_journals:
+			result.clawed_back -= flt(row.amount)
+		else:
+			result.paid -= flt(row.amount)
+	return result
+
+
+def journal_allocated_amount(journal_entry: str | None) -> float:
+	"""How much of a commission Journal Entry was settled by payments (not by clawbacks)."""
+	return journal_settlement(journal_entry).paid

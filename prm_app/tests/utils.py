@@ -57,10 +57,10 @@ def make_fiscal_years():
 		).insert(ignore_permissions=True)
 
 
-def make_item(item_code: str, item_group: str) -> str:
+def make_item(item_code: str, item_group: str, parent: str = "All Item Groups") -> str:
 	if not frappe.db.exists("Item Group", item_group):
 		frappe.get_doc(
-			{"doctype": "Item Group", "item_group_name": item_group, "parent_item_group": "All Item Groups"}
+			{"doctype": "Item Group", "item_group_name": item_group, "parent_item_group": parent}
 		).insert(ignore_permissions=True)
 	if not frappe.db.exists("Item", item_code):
 		frappe.get_doc(
@@ -230,6 +230,17 @@ def gl_rows(voucher_no: str, voucher_type: str = "Journal Entry") -> list[tuple]
 	return sorted((r.account, flt(r.debit, 2), flt(r.credit, 2), r.party or None) for r in rows)
 
 
+def gl_totals(voucher_no: str, voucher_type: str = "Payment Entry") -> list[tuple]:
+	"""Like ``gl_rows`` but summed per (account, party): a payment against several journals posts a
+	party row per journal."""
+	totals: dict[tuple, list[float]] = {}
+	for acc, debit, credit, party in gl_rows(voucher_no, voucher_type):
+		row = totals.setdefault((acc, party), [0.0, 0.0])
+		row[0] += debit
+		row[1] += credit
+	return sorted((acc, flt(d, 2), flt(c, 2), party) for (acc, party), (d, c) in totals.items())
+
+
 def supplier_payable(supplier: str) -> float:
 	"""The supplier's outstanding payable per the Payment Ledger (positive = we owe the partner; the
 	Payment Ledger keeps a payable's outstanding as a positive amount)."""
@@ -271,3 +282,40 @@ def make_user(email: str, roles: list[str]) -> str:
 	user.set("roles", [{"role": role} for role in roles])
 	user.save(ignore_permissions=True)
 	return email
+
+
+def make_portal_user(email: str, partner) -> str:
+	"""A website user with the Partner role, listed on the partner's users table."""
+	make_user(email, ["Partner"])
+	if not any(row.user == email for row in partner.users):
+		partner.append("users", {"user": email})
+		partner.save(ignore_permissions=True)
+	return email
+
+
+def make_registration(partner, prospect_name: str = "Globex Corporation", submit: bool = False, **values):
+	"""A Deal Registration of ``partner`` (as the current user); ``products`` are item codes or
+	``("group", item_group)`` pairs."""
+	products = values.pop("products", ["_PRM Hardware"])
+	doc = frappe.get_doc(
+		{
+			"doctype": "Deal Registration",
+			"partner": partner.name,
+			"prospect_name": prospect_name,
+			"website": values.pop("website", "globex.example.com"),
+			"country": values.pop("country", "United States"),
+			"contact_name": "Hank Scorpio",
+			"contact_email": values.pop("contact_email", "hank@globex.example.com"),
+			"expected_amount": values.pop("expected_amount", 5000),
+			"currency": values.pop("currency", "USD"),
+			"expected_close_date": values.pop("expected_close_date", add_days(nowdate(), 30)),
+			"products": [
+				{"item_group": p[1]} if isinstance(p, tuple) else {"item_code": p, "qty": 1} for p in products
+			],
+			**values,
+		}
+	)
+	doc.insert()
+	if submit:
+		doc.submit_registration()
+	return doc

@@ -96,7 +96,7 @@ class CommissionPlan(Document):
 			not self.valid_to or date <= getdate(self.valid_to)
 		)
 
-	def to_plan_dict(self, tiers: list[str] | None = None) -> dict:
+	def to_plan_dict(self, tiers: list[str] | None = None, expand_trees: bool = True) -> dict:
 		"""The plan in the engine's JSON form (schema prm_app.plan/1), with the multipliers of the given
 		tiers (all tiers when None)."""
 		brackets: dict[str, list] = {}
@@ -110,7 +110,8 @@ class CommissionPlan(Document):
 			)
 		rules = []
 		for r in self.rules:
-			match = {f: [r.get(f)] for f in MATCH_FIELDS if r.get(f)}
+			match = {f: tree_values(f, r.get(f), expand_trees) for f in MATCH_FIELDS if r.get(f)}
+			match = {f: values for f, values in match.items() if values}
 			for flag in ("new_customer", "registered_deal"):
 				if r.get(flag):
 					match[flag] = FLAGS[r.get(flag)]
@@ -151,7 +152,7 @@ class CommissionPlan(Document):
 	def export_plan(self) -> str:
 		"""The plan as the engine's JSON (what ``prm-sim`` reads)."""
 		self.check_permission("read")
-		data = self.to_plan_dict()
+		data = self.to_plan_dict(expand_trees=False)
 		for key in ("precision", "tier_multipliers"):  # site facts, not part of the plan itself
 			data.pop(key, None)
 		return json.dumps(data, indent=2, ensure_ascii=False)
@@ -209,6 +210,29 @@ class CommissionPlan(Document):
 						"rate": b["rate"],
 					},
 				)
+
+
+TREES = {"item_group": "Item Group", "territory": "Territory", "customer_group": "Customer Group"}
+
+
+def tree_values(field: str, value: str, expand: bool = True) -> list[str]:
+	"""What a rule's condition matches: the value itself, or for a tree (item group, territory, customer
+	group) the node and every node below it; a root ("All Territories") matches anything (empty list).
+	Without ``expand`` the node alone (a root still means any), as the plan JSON is written."""
+	doctype = TREES.get(field)
+	if not doctype:
+		return [value]
+	parent_field = "parent_" + frappe.scrub(doctype)
+	lft, rgt, parent = frappe.db.get_value(doctype, value, ["lft", "rgt", parent_field]) or (None, None, None)
+	if lft is None:
+		return [value]
+	if not parent:
+		return []
+	if not expand:
+		return [value]
+	return frappe.get_all(
+		doctype, filters={"lft": (">=", lft), "rgt": ("<=", rgt)}, pluck="name", order_by="lft"
+	)
 
 
 def tier_multipliers(tiers: list[str] | None = None) -> dict[str, str]:

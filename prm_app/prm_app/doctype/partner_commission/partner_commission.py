@@ -5,6 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt
 
+from prm_app import payouts
 from prm_app.ledger.commission_journal import (
 	cancel_commission_journal,
 	journal_allocated_amount,
@@ -13,20 +14,6 @@ from prm_app.ledger.commission_journal import (
 
 
 class PartnerCommission(Document):
-	def validate(self):
-		self.set_totals()
-		self.set_status()
-
-	def on_submit(self):
-		self.post_journal_entry()
-		self.update_reversed_commission()
-
-	def on_cancel(self):
-		self.validate_not_paid()
-		cancel_commission_journal(self)
-		self.set_status(update=True)
-		self.update_reversed_commission()
-
 	def db_insert(self, *args, **kwargs):
 		"""Insert the lines in one statement: a 50-line invoice's commission costs one INSERT, not 50
 		(Partner Commission Line.db_insert skips rows written here)."""
@@ -39,55 +26,58 @@ class PartnerCommission(Document):
 		for row in self.lines:
 			row.flags.inserted_with_parent = True
 
+	def validate(self):
+		self.set_totals()
+		self.set_payable_on()
+		self.set_status()
+
+	def on_submit(self):
+		self.post_journal_entry()
+		self.refresh_payment_status()
+
+	def on_cancel(self):
+		self.validate_not_paid()
+		cancel_commission_journal(self)
+		self.set_status(update=True)
+		self.refresh_payment_status()
+
 	def set_totals(self):
 		precision = self.precision("total")
 		self.total = flt(sum(flt(row.amount) for row in self.lines), precision)
 		self.base_total = flt(
 			sum(flt(row.base) for row in self.lines if row.kind in ("Commission", "Reversal")), precision
 		)
+		if self.docstatus == 0:
+			self.outstanding_amount = self.total
+
+	def set_payable_on(self):
+		if not self.payable_on:
+			self.payable_on = payouts.payable_on(self.posting_date)
 
 	def set_status(self, update=False):
-		if self.docstatus == 0:
-			status = "Draft"
-		elif self.docstatus == 2:
-			status = "Cancelled"
-		elif not self.is_new() and self.is_fully_reversed():
-			status = "Reversed"
-		else:
-			status = "Accrued"
+		status = {0: "Draft", 2: "Cancelled"}.get(self.docstatus, "Accrued")
 		if update:
 			self.db_set("status", status, update_modified=False)
 		else:
 			self.status = status
 
-	def is_fully_reversed(self) -> bool:
-		if not self.total:
-			return False
-		pc = frappe.qb.DocType("Partner Commission")
-		reversed_total = (
-			frappe.qb.from_(pc)
-			.select(frappe.query_builder.functions.Sum(pc.total))
-			.where((pc.against_commission == self.name) & (pc.docstatus == 1))
-			.run()[0][0]
-		)
-		return (
-			flt(reversed_total) != 0 and flt(self.total + flt(reversed_total), self.precision("total")) == 0
-		)
+	def refresh_payment_status(self):
+		"""Paid / outstanding / status from the Payment Ledger, for this commission and, for a clawback,
+		the accrual it settles against."""
+		payouts.refresh_commission(self.name)
+		if self.against_commission:
+			payouts.refresh_commission(self.against_commission)
 
 	def post_journal_entry(self):
 		journal_entry = post_commission_journal(self)
 		if journal_entry:
 			self.db_set("journal_entry", journal_entry, update_modified=False)
 
-	def update_reversed_commission(self):
-		if self.against_commission:
-			frappe.get_doc("Partner Commission", self.against_commission).set_status(update=True)
-
-	def paid_amount(self) -> float:
+	def amount_paid(self) -> float:
 		return journal_allocated_amount(self.journal_entry)
 
 	def validate_not_paid(self):
-		if self.paid_amount():
+		if self.amount_paid():
 			frappe.throw(
 				_(
 					"Commission {0} is already paid through its Journal Entry {1}; cancel the source document instead, which posts a clawback."
@@ -98,8 +88,10 @@ class PartnerCommission(Document):
 	def can_be_cancelled(self) -> bool:
 		"""Unpaid, and no later commission of the partner was computed on top of it (brackets and caps
 		of the same plan and period), so cancelling it leaves every other commission right."""
-		if self.paid_amount():
+		if self.amount_paid():
 			return False
+		if frappe.db.exists("Partner Commission", {"against_commission": self.name, "docstatus": 1}):
+			return False  # a credit note's clawback settles against its journal entry
 		periods = {row.period for row in self.lines if row.period}
 		if not periods:
 			return True

@@ -14,6 +14,7 @@ from prm_app.tests.utils import (
 	gl_rows,
 	make_company,
 	make_invoice,
+	make_item,
 	make_partner,
 	make_plan,
 	make_return,
@@ -143,7 +144,8 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(flt(clawback.total), -100.0)
 		self.assertEqual(clawback.against_commission, pc.name)
 		self.assertEqual(gl_rows(clawback.journal_entry), self.clawback_rows(100.0))
-		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "status"), "Reversed")
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "status"), "Paid")  # history kept
+		self.assertEqual(frappe.db.get_value("Partner Commission", clawback.name, "status"), "Payable")
 		self.assertEqual(supplier_payable(self.partner.supplier), -100.0)  # the partner now owes 100 back
 
 	def test_full_credit_note_nets_the_payable_to_zero(self):
@@ -225,6 +227,39 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(totals, [40.0, 120.0, 200.0])
 		self.assertEqual([(k.kind, flt(k.amount)) for k in kinds], [("Commission", 120.0), ("True-up", 80.0)])
 		self.assertEqual(flt(sum(totals)), 2400 * 0.15)
+
+	def test_rules_match_down_the_item_group_and_territory_trees(self):
+		if not frappe.db.exists("Item Group", "_PRM Devices"):
+			frappe.get_doc(
+				{
+					"doctype": "Item Group",
+					"item_group_name": "_PRM Devices",
+					"parent_item_group": "All Item Groups",
+					"is_group": 1,
+				}
+			).insert()
+		make_item("_PRM Phone", "_PRM Phones", parent="_PRM Devices")
+		plan = make_plan(
+			"_PRM Trees",
+			[
+				# the desk fills Territory with its root: a root means any territory
+				{
+					"rule_name": "Devices",
+					"rate_type": "Percentage",
+					"rate": 20,
+					"item_group": "_PRM Devices",
+					"territory": "All Territories",
+				},
+				{"rule_name": "Rest", "rate_type": "Percentage", "rate": 10},
+			],
+		)
+		partner = make_partner("_PRM Partner Trees", plan=plan)
+		si = make_invoice(partner, [("_PRM Phone", 1, 100), ("_PRM Hardware", 1, 100)])
+		[pc] = commissions_of(si.name)
+		rules = frappe.get_all(
+			"Partner Commission Line", filters={"parent": pc.name}, fields=["rule", "amount"], order_by="idx"
+		)
+		self.assertEqual(sorted((r.rule, flt(r.amount)) for r in rules), [("Devices", 20.0), ("Rest", 10.0)])
 
 	def test_tier_plan_and_multiplier(self):
 		tier_plan = make_plan("_PRM Tier Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 5}])
