@@ -14,6 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
+from prm_app import deals
 from prm_app.engine import (
 	CommissionLine,
 	EngineError,
@@ -162,7 +163,7 @@ def engine_invoice(si, partner: frappe._dict, plan: Plan) -> Invoice:
 		partner_tier=partner.tier or "",
 		partner_type=partner.partner_type or "",
 		new_customer=any(r.new_customer is not None for r in plan.rules) and is_new_customer(si),
-		registered_deal=bool(si.get("deal_registration")),
+		registered_deal=deals.protects_invoice(si),
 	)
 
 
@@ -233,23 +234,28 @@ def stored_lines(commission_names: list[str]) -> dict[str, list[CommissionLine]]
 	return out
 
 
-def period_lines(partner: str, plan_name: str, periods: set[str]) -> list[CommissionLine]:
+def period_lines(
+	partner: str, plan_name: str, periods: set[str], exclude_invoice: str | None = None
+) -> list[CommissionLine]:
 	"""The partner's submitted commission lines of a plan in the given periods: what its period state is
 	rebuilt from. The caller holds the partner lock, so concurrent invoices see each other's volume."""
 	pc = frappe.qb.DocType("Partner Commission")
 	line = frappe.qb.DocType("Partner Commission Line")
+	condition = (
+		(pc.partner == partner)
+		& (pc.commission_plan == plan_name)
+		& (pc.docstatus == 1)
+		& (line.parenttype == "Partner Commission")
+		& (line.period.isin(list(periods)))
+	)
+	if exclude_invoice:
+		condition &= pc.sales_invoice != exclude_invoice
 	rows = (
 		frappe.qb.from_(line)
 		.join(pc)
 		.on(line.parent == pc.name)
 		.select(line.kind, line.rule, line.period, line.base, line.qty, line.amount)
-		.where(
-			(pc.partner == partner)
-			& (pc.commission_plan == plan_name)
-			& (pc.docstatus == 1)
-			& (line.parenttype == "Partner Commission")
-			& (line.period.isin(list(periods)))
-		)
+		.where(condition)
 		.run(as_dict=True)
 	)
 	return [
@@ -386,7 +392,7 @@ def _accrue_return(si, partner: frappe._dict, key: str) -> str | None:
 	)
 
 
-def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, against=None):
+def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, against=None, source=None):
 	"""Insert and submit the Partner Commission (its submit posts the journal entry)."""
 	cost_centers = {item.name: item.cost_center for item in si.items}
 	doc = frappe.get_doc(
@@ -404,6 +410,8 @@ def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, 
 			"against_commission": against,
 			"idempotency_key": key,
 			"plan_snapshot": plan.to_json(),
+			"payment_source_type": source.doctype if source else None,
+			"payment_source": source.name if source else None,
 			"lines": [
 				{
 					"kind": KIND_LABELS[ln.kind],

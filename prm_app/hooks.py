@@ -34,21 +34,30 @@ before_tests = "prm_app.tests.before_tests"
 doc_events = {
 	"Sales Invoice": {
 		"validate": "prm_app.events.sales_invoice.validate",
-		"on_submit": "prm_app.events.sales_invoice.on_submit",
-		"on_cancel": "prm_app.events.sales_invoice.on_cancel",
+		"on_submit": ["prm_app.events.sales_invoice.on_submit", "prm_app.payment_commission.on_payment_event"],
+		"on_cancel": ["prm_app.events.sales_invoice.on_cancel", "prm_app.payment_commission.on_payment_event"],
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
 	},
 	"Payment Entry": {
-		"on_submit": "prm_app.payouts.on_payment_change",
-		"on_cancel": "prm_app.payouts.on_payment_change",
-		"on_update_after_submit": "prm_app.payouts.on_payment_change",
+		"on_submit": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
+		"on_cancel": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
+		"on_update_after_submit": [
+			"prm_app.payouts.on_payment_change",
+			"prm_app.payment_commission.on_payment_event",
+		],
 	},
+	"Journal Entry": {
+		"on_submit": "prm_app.payment_commission.on_payment_event",
+		"on_cancel": "prm_app.payment_commission.on_payment_event",
+		"on_update_after_submit": "prm_app.payment_commission.on_payment_event",
+	},
+	"Unreconcile Payment": {"on_submit": "prm_app.payment_commission.on_payment_event"},
 }
 
 scheduler_events = {
-	"daily": ["prm_app.payouts.mark_payable"],
+	"daily": ["prm_app.payouts.mark_payable", "prm_app.payment_commission.sweep"],
 	"monthly_long": ["prm_app.payouts.monthly_payout_run"],
 }
 

@@ -230,6 +230,32 @@ def gl_rows(voucher_no: str, voucher_type: str = "Journal Entry") -> list[tuple]
 	return sorted((r.account, flt(r.debit, 2), flt(r.credit, 2), r.party or None) for r in rows)
 
 
+def receive_payment(si, amount: float, posting_date=None):
+	"""A customer's Payment Entry against a Sales Invoice."""
+	pe = frappe.get_doc(
+		{
+			"doctype": "Payment Entry",
+			"payment_type": "Receive",
+			"company": COMPANY,
+			"posting_date": posting_date or nowdate(),
+			"party_type": "Customer",
+			"party": si.customer,
+			"paid_from": account("Debtors"),
+			"paid_to": account("Cash"),
+			"paid_amount": amount,
+			"received_amount": amount,
+			"source_exchange_rate": 1,
+			"target_exchange_rate": 1,
+			"references": [
+				{"reference_doctype": "Sales Invoice", "reference_name": si.name, "allocated_amount": amount}
+			],
+		}
+	)
+	pe.insert(ignore_permissions=True)
+	pe.submit()
+	return pe
+
+
 def gl_totals(voucher_no: str, voucher_type: str = "Payment Entry") -> list[tuple]:
 	"""Like ``gl_rows`` but summed per (account, party): a payment against several journals posts a
 	party row per journal."""
@@ -302,10 +328,10 @@ def make_registration(partner, prospect_name: str = "Globex Corporation", submit
 			"doctype": "Deal Registration",
 			"partner": partner.name,
 			"prospect_name": prospect_name,
-			"website": values.pop("website", "globex.example.com"),
+			"website": values.pop("website", "globex.com"),
 			"country": values.pop("country", "United States"),
 			"contact_name": "Hank Scorpio",
-			"contact_email": values.pop("contact_email", "hank@globex.example.com"),
+			"contact_email": values.pop("contact_email", "hank@globex.com"),
 			"expected_amount": values.pop("expected_amount", 5000),
 			"currency": values.pop("currency", "USD"),
 			"expected_close_date": values.pop("expected_close_date", add_days(nowdate(), 30)),
