@@ -27,6 +27,7 @@ from prm_app.utils import engine_error_message
 
 JOB_ID = "prm_app:tier_evaluation"
 CHUNK = 200
+HISTORY_MONTHS = 60
 MANAGER_ROLES = ("Partner Manager", "System Manager")
 CHANGE_LABELS = {PROMOTION: "Promotion", DEMOTION: "Demotion", NONE: "None"}
 CRITERION_LABELS = {
@@ -158,7 +159,8 @@ def load_certifications(partners: list[str] | None, as_of: date) -> pd.DataFrame
 
 
 def load_history(partners: list[str] | None, as_of: date) -> pd.DataFrame:
-	filters = {"evaluated_on": ("<", as_of)}
+	# the failure streak that grace counts never goes back further than a few years
+	filters = {"evaluated_on": ("between", [add_months(as_of, -HISTORY_MONTHS), add_days(as_of, -1)])}
 	if partners is not None:
 		filters["partner"] = ("in", partners or [""])
 	rows = frappe.get_all(

@@ -207,6 +207,19 @@ class TestTierEvaluation(PRMTestCase):
 		self.assertFalse(by_key["revenue"]["passed"])
 		self.assertEqual((by_key["certified_users"]["value"], by_key["certified_users"]["passed"]), (1, True))
 
+	@change_settings("PRM Settings", {"tier_evaluation_frequency": "Monthly", "last_tier_evaluation": None})
+	def test_scheduler_runs_once_on_the_first_of_the_month(self):
+		make_invoice(self.partner, [("_PRM Hardware", 2, 1000)], posting_date="2026-10-15")
+		with self.freeze_time("2026-10-31 08:00"):
+			tiers.scheduled_evaluation()
+		self.assertEqual(self.history(), [])  # not the first of a month
+		with self.freeze_time("2026-11-01 08:00"):
+			tiers.scheduled_evaluation()
+			tiers.scheduled_evaluation()  # the same day again: nothing new
+		[row] = self.history()
+		self.assertEqual((getdate(row.evaluated_on), row.to_tier), (getdate("2026-10-31"), self.gold))
+		self.assertEqual(self.tier(), self.gold)
+
 	def test_schedule(self):
 		monday_first = getdate("2026-06-01")
 		self.assertTrue(tiers.is_due("Monthly", monday_first))
