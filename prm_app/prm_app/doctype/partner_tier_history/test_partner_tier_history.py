@@ -220,6 +220,35 @@ class TestTierEvaluation(PRMTestCase):
 		self.assertEqual((getdate(row.evaluated_on), row.to_tier), (getdate("2026-10-31"), self.gold))
 		self.assertEqual(self.tier(), self.gold)
 
+	def test_won_deal_registrations_count(self):
+		if not tiers.deal_registration_won_field():
+			self.skipTest("Deal Registration is not installed")
+		set_criteria(self.gold, min_revenue=0, min_won_deals=2)
+		for status, won_on in (("Won", nowdate()), ("Won", add_months(nowdate(), -13)), ("Lost", nowdate())):
+			# the registration's own workflow is not under test: write the row as it ends up
+			frappe.get_doc(
+				{
+					"doctype": "Deal Registration",
+					"partner": self.partner.name,
+					"status": status,
+					tiers.deal_registration_won_field(): won_on if status == "Won" else None,
+				}
+			).db_insert()
+		tiers.run_evaluation()
+		[row] = self.history()
+		self.assertEqual(row.status, "Unchanged")  # one won in the window, one too old
+		self.assertEqual(json.loads(row.metrics)["metrics"]["won_deals"]["12"], 1)
+		frappe.get_doc(
+			{
+				"doctype": "Deal Registration",
+				"partner": self.partner.name,
+				"status": "Won",
+				tiers.deal_registration_won_field(): nowdate(),
+			}
+		).db_insert()
+		tiers.run_evaluation(as_of=add_days(nowdate(), 1))
+		self.assertEqual(self.tier(), self.gold)
+
 	def test_schedule(self):
 		monday_first = getdate("2026-06-01")
 		self.assertTrue(tiers.is_due("Monthly", monday_first))
