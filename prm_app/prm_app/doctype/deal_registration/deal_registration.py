@@ -1,0 +1,345 @@
+"""Deal Registration: a partner claims a prospect; the vendor checks conflicts, approves and protects it.
+
+Statuses move only through the guarded methods below (a partner: submit_registration, withdraw,
+request_extension; a Partner Manager: start_review, approve, reject, return_for_information,
+approve_extension, decline_extension, mark_lost). Saving the form never changes the status.
+"""
+
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
+
+from prm_app import deals
+from prm_app.engine.matching import MatchingError, host_of, validate_email
+from prm_app.permissions import is_partner_user, partners_of
+from prm_app.utils import engine_error_message
+
+MANAGER_ROLES = ("Partner Manager", "System Manager")
+PARTNER_EDITABLE = ("Draft", "Returned for information")
+# fields only the status methods write
+SYSTEM_FIELDS = (
+	"status",
+	"submitted_on",
+	"approved_by",
+	"approved_on",
+	"expires_on",
+	"rejection_reason",
+	"extension_requested_until",
+	"extension_reason",
+	"first_invoice",
+	"won_on",
+	"has_hard_conflict",
+	"conflicts_checked_on",
+)
+
+
+class DealRegistration(Document):
+	def validate(self):
+		self.set_partner_of_user()
+		self.set_partner_fields()
+		self.validate_partner_user()
+		self.validate_system_fields()
+		self.validate_prospect()
+		self.validate_deal()
+		self.validate_products()
+
+	# --- validation -----------------------------------------------------------------------------------
+
+	def set_partner_of_user(self):
+		if not self.partner and is_partner_user():
+			partners = partners_of(frappe.session.user)
+			if partners:
+				self.partner = partners[0]
+
+	def set_partner_fields(self):
+		"""Sales Partner and company always follow the partner (a user default must not win)."""
+		if self.partner:
+			values = frappe.db.get_value("Partner", self.partner, ["sales_partner", "company"], as_dict=True)
+			if values:
+				self.sales_partner = values.sales_partner
+				self.company = values.company or self.company
+
+	def validate_partner_user(self):
+		if self.flags.status_change or not is_partner_user():
+			return
+		if self.partner not in partners_of(frappe.session.user):
+			frappe.throw(
+				_("You can only register deals for your own partner."),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
+		before = self.get_doc_before_save()
+		if before and before.status not in PARTNER_EDITABLE:
+			frappe.throw(
+				_("Deal registration {0} is {1}: it can no longer be edited.").format(
+					self.name, _(before.status)
+				),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
+
+	def validate_system_fields(self):
+		"""Status, dates and review fields change only through the status methods."""
+		if self.flags.status_change:
+			return
+		before = self.get_doc_before_save()
+		if not before:
+			if self.status != "Draft" and not self.flags.in_import:
+				self.status = "Draft"
+			for field in SYSTEM_FIELDS[1:]:
+				self.set(field, None if field not in ("has_hard_conflict",) else 0)
+			return
+		changed = [f for f in SYSTEM_FIELDS if str(before.get(f) or "") != str(self.get(f) or "")]
+		if changed:
+			frappe.throw(
+				_("{0} can only be changed with the registration's actions (Submit, Approve …).").format(
+					", ".join(_(self.meta.get_label(f)) for f in changed)
+				),
+				title=_("Not Allowed"),
+			)
+
+	def validate_prospect(self):
+		self.prospect_name = (self.prospect_name or "").strip()
+		if self.website:
+			try:
+				host_of(self.website)
+			except MatchingError as e:
+				frappe.throw(engine_error_message(e), title=_("Invalid Website"))
+		if self.contact_email:
+			try:
+				self.contact_email = validate_email(self.contact_email)
+			except MatchingError as e:
+				frappe.throw(engine_error_message(e), title=_("Invalid Email"))
+
+	def validate_deal(self):
+		if flt(self.expected_amount) <= 0:
+			frappe.throw(_("The expected amount must be greater than zero."), title=_("Invalid Amount"))
+		if (
+			self.status in PARTNER_EDITABLE
+			and self.expected_close_date
+			and getdate(self.expected_close_date) < getdate(nowdate())
+		):
+			frappe.throw(
+				_("The expected close date {0} is in the past.").format(
+					frappe.format(self.expected_close_date, "Date")
+				),
+				title=_("Invalid Close Date"),
+			)
+
+	def validate_products(self):
+		if not self.products:
+			frappe.throw(_("Add at least one product (an item or an item group)."), title=_("No Products"))
+		for row in self.products:
+			if not row.item_code and not row.item_group:
+				frappe.throw(
+					_("Row {0}: choose an item or an item group.").format(row.idx), title=_("Invalid Product")
+				)
+			if row.item_code and not frappe.db.exists("Item", row.item_code):
+				frappe.throw(
+					_("Row {0}: item {1} does not exist.").format(row.idx, frappe.bold(row.item_code)),
+					title=_("Unknown Item"),
+				)
+			if row.item_group and not frappe.db.exists("Item Group", row.item_group):
+				frappe.throw(
+					_("Row {0}: item group {1} does not exist.").format(row.idx, frappe.bold(row.item_group)),
+					title=_("Unknown Item Group"),
+				)
+			if row.item_code and not row.item_group:
+				row.item_group = frappe.db.get_value("Item", row.item_code, "item_group")
+
+	# --- guards -----------------------------------------------------------------------------------------
+
+	def require_status(self, *allowed):
+		if self.status not in allowed:
+			frappe.throw(
+				_("Deal registration {0} is {1}; this needs it to be {2}.").format(
+					self.name, _(self.status), _(" or ").join(_(s) for s in allowed)
+				),
+				title=_("Not Allowed in This Status"),
+			)
+
+	def require_own_partner(self):
+		if not frappe.has_permission(self.doctype, "read", self):
+			frappe.throw(_("Not permitted."), frappe.PermissionError)
+		if is_partner_user() and self.partner not in partners_of(frappe.session.user):
+			frappe.throw(_("This is another partner's registration."), frappe.PermissionError)
+
+	def require_manager(self):
+		if not set(MANAGER_ROLES) & set(frappe.get_roles()):
+			frappe.throw(
+				_("Only a Partner Manager can do this."), frappe.PermissionError, title=_("Not Permitted")
+			)
+
+	def set_status(self, status, **values):
+		"""The one place a status is written."""
+		self.status = status
+		self.update(values)
+		self.flags.status_change = True
+		self.flags.ignore_permissions = True
+		self.save()
+		self.flags.status_change = False
+
+	# --- partner actions ----------------------------------------------------------------------------------
+
+	@frappe.whitelist(methods=["POST"])
+	def submit_registration(self):
+		self.require_own_partner()
+		self.require_status("Draft", "Returned for information")
+		if self.is_new():
+			self.insert()
+		self.validate()  # bad input fails before anything is written
+		self.set_conflicts()
+		self.set_status("Submitted", submitted_on=self.submitted_on or now_datetime(), rejection_reason=None)
+		return self.status
+
+	@frappe.whitelist(methods=["POST"])
+	def withdraw(self):
+		self.require_own_partner()
+		self.require_status("Draft", "Submitted", "Under Review", "Returned for information")
+		self.set_status("Withdrawn")
+		return self.status
+
+	@frappe.whitelist(methods=["POST"])
+	def request_extension(self, until: str | date, reason: str | None = None):
+		self.require_own_partner()
+		self.require_status("Approved")
+		if not until or getdate(until) <= getdate(self.expires_on):
+			frappe.throw(
+				_("The requested date must be after the current protection date {0}.").format(
+					frappe.format(self.expires_on, "Date")
+				),
+				title=_("Invalid Extension"),
+			)
+		self.set_status("Approved", extension_requested_until=getdate(until), extension_reason=reason)
+		return self.extension_requested_until
+
+	# --- manager actions ----------------------------------------------------------------------------------
+
+	@frappe.whitelist(methods=["POST"])
+	def start_review(self):
+		self.require_manager()
+		self.require_status("Submitted")
+		self.set_status("Under Review")
+		return self.status
+
+	@frappe.whitelist(methods=["POST"])
+	def check_conflicts(self):
+		self.require_manager()
+		self.set_conflicts()
+		self.set_status(self.status)
+		return [row.as_dict() for row in self.conflicts]
+
+	@frappe.whitelist(methods=["POST"])
+	def approve(self):
+		self.require_manager()
+		self.require_status("Submitted", "Under Review")
+		self.set_conflicts()
+		if self.has_hard_conflict:
+			self.throw_hard_conflicts()
+		today = getdate(nowdate())
+		self.opportunity = deals.link_opportunity(self)
+		self.set_status(
+			"Approved",
+			approved_by=frappe.session.user,
+			approved_on=now_datetime(),
+			expires_on=add_days(today, deals.protection_days(self.partner)),
+			rejection_reason=None,
+		)
+		return self.status
+
+	def throw_hard_conflicts(self):
+		rows = [row for row in self.conflicts if row.is_hard]
+		frappe.throw(
+			_(
+				"Deal registration {0} cannot be approved: {1} of another partner already protects {2} for the same products."
+			).format(
+				self.name,
+				", ".join(frappe.bold(row.matched_record) for row in rows),
+				frappe.bold(self.prospect_name),
+			),
+			title=_("Hard Conflict"),
+		)
+
+	@frappe.whitelist(methods=["POST"])
+	def reject(self, reason: str):
+		self.require_manager()
+		self.require_status("Submitted", "Under Review")
+		self.require_reason(reason)
+		self.set_status("Rejected", rejection_reason=reason)
+		return self.status
+
+	@frappe.whitelist(methods=["POST"])
+	def return_for_information(self, reason: str):
+		self.require_manager()
+		self.require_status("Submitted", "Under Review")
+		self.require_reason(reason)
+		self.set_status("Returned for information", rejection_reason=reason)
+		return self.status
+
+	@frappe.whitelist(methods=["POST"])
+	def approve_extension(self, until: str | date | None = None):
+		"""Extend the protection to the requested date (or ``until``)."""
+		self.require_manager()
+		self.require_status("Approved", "Expired")
+		new_date = (
+			getdate(until or self.extension_requested_until)
+			if (until or self.extension_requested_until)
+			else None
+		)
+		if not new_date or new_date <= getdate(self.expires_on):
+			frappe.throw(
+				_("Give a date after the current protection date {0}.").format(
+					frappe.format(self.expires_on, "Date")
+				),
+				title=_("Invalid Extension"),
+			)
+		if new_date < getdate(nowdate()):
+			frappe.throw(_("The new protection date is in the past."), title=_("Invalid Extension"))
+		if self.status == "Expired" and self.opportunity:
+			frappe.db.set_value("Opportunity", self.opportunity, "prm_sales_partner", self.sales_partner)
+		self.set_status(
+			"Approved", expires_on=new_date, extension_requested_until=None, extension_reason=None
+		)
+		return self.expires_on
+
+	@frappe.whitelist(methods=["POST"])
+	def decline_extension(self):
+		self.require_manager()
+		self.require_status("Approved")
+		self.set_status("Approved", extension_requested_until=None, extension_reason=None)
+
+	@frappe.whitelist(methods=["POST"])
+	def mark_lost(self, reason: str | None = None):
+		self.require_manager()
+		self.require_status("Approved", "Expired")
+		self.set_status("Lost", rejection_reason=reason)
+		return self.status
+
+	def require_reason(self, reason):
+		if not (reason or "").strip():
+			frappe.throw(_("Give a reason: the partner sees it."), title=_("Reason Required"))
+
+	# --- conflicts ----------------------------------------------------------------------------------------
+
+	def set_conflicts(self):
+		result = deals.find_conflicts(self)
+		self.set(
+			"conflicts",
+			[
+				{
+					"matched_doctype": m.doctype,
+					"matched_record": m.name,
+					"matched_name": m.company_name,
+					"score": m.score,
+					"is_hard": 1 if m.hard else 0,
+					"matched_partner": m.partner or None,
+					"reason": deals.reason_text(m),
+				}
+				for m in result.matches
+			],
+		)
+		self.has_hard_conflict = 1 if result.hard else 0
+		self.conflicts_checked_on = now_datetime()
