@@ -277,6 +277,28 @@ def protection_days(partner: str) -> int:
 	return int(days) if days else DEFAULT_PROTECTION_DAYS
 
 
+def auto_approves(doc) -> bool:
+	"""The partner's tier approves registrations up to a value by itself, when nothing looks like them."""
+	if doc.conflicts:
+		return False
+	tier = frappe.db.get_value("Partner", doc.partner, "tier")
+	if not tier or not frappe.get_meta("Partner Tier").has_field("deal_auto_approval_limit"):
+		return False
+	limit = flt(frappe.db.get_value("Partner Tier", tier, "deal_auto_approval_limit"))
+	if limit <= 0:
+		return False
+	return company_amount(doc) <= limit
+
+
+def company_amount(doc) -> float:
+	company_currency = frappe.get_cached_value("Company", doc.company, "default_currency")
+	if not doc.currency or doc.currency == company_currency:
+		return flt(doc.expected_amount)
+	from erpnext.setup.utils import get_exchange_rate
+
+	return flt(doc.expected_amount) * flt(get_exchange_rate(doc.currency, company_currency, nowdate()) or 1)
+
+
 def ensure_prospect(doc) -> str:
 	existing = frappe.db.exists("Prospect", doc.prospect_name)
 	if existing:

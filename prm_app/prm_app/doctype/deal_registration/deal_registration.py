@@ -31,6 +31,7 @@ SYSTEM_FIELDS = (
 	"extension_reason",
 	"first_invoice",
 	"won_on",
+	"lost_on",
 	"has_hard_conflict",
 	"conflicts_checked_on",
 )
@@ -193,6 +194,8 @@ class DealRegistration(Document):
 		self.validate()  # bad input fails before anything is written
 		self.set_conflicts()
 		self.set_status("Submitted", submitted_on=self.submitted_on or now_datetime(), rejection_reason=None)
+		if deals.auto_approves(self):
+			self.approve_now(approved_by="Administrator")
 		return self.status
 
 	@frappe.whitelist(methods=["POST"])
@@ -239,16 +242,18 @@ class DealRegistration(Document):
 		self.set_conflicts()
 		if self.has_hard_conflict:
 			self.throw_hard_conflicts()
-		today = getdate(nowdate())
+		self.approve_now(approved_by=frappe.session.user)
+		return self.status
+
+	def approve_now(self, approved_by: str):
 		self.opportunity = deals.link_opportunity(self)
 		self.set_status(
 			"Approved",
-			approved_by=frappe.session.user,
+			approved_by=approved_by,
 			approved_on=now_datetime(),
-			expires_on=add_days(today, deals.protection_days(self.partner)),
+			expires_on=add_days(getdate(nowdate()), deals.protection_days(self.partner)),
 			rejection_reason=None,
 		)
-		return self.status
 
 	def throw_hard_conflicts(self):
 		rows = [row for row in self.conflicts if row.is_hard]
@@ -315,7 +320,7 @@ class DealRegistration(Document):
 	def mark_lost(self, reason: str | None = None):
 		self.require_manager()
 		self.require_status("Approved", "Expired")
-		self.set_status("Lost", rejection_reason=reason)
+		self.set_status("Lost", rejection_reason=reason, lost_on=getdate(nowdate()))
 		return self.status
 
 	def require_reason(self, reason):

@@ -19,6 +19,7 @@ from prm_app.tests.utils import (
 	make_plan,
 	make_portal_user,
 	make_registration,
+	make_tier,
 	make_user,
 )
 
@@ -166,6 +167,38 @@ class TestLifecycle(DealRegistrationCase):
 		doc.reload()
 		self.assertEqual(getdate(doc.expires_on), getdate(until))
 		self.assertFalse(doc.extension_requested_until)
+
+	def test_the_tier_sets_protection_days_and_auto_approves_small_clean_deals(self):
+		tier = make_tier("_PRM Deal Gold", 90)
+		frappe.db.set_value(
+			"Partner Tier", tier, {"deal_protection_days": 30, "deal_auto_approval_limit": 10000}
+		)
+		frappe.db.set_value("Partner", self.partner_a.name, "tier", tier)
+		small = self.register(expected_amount=5000)
+		self.as_user(USER_A, small, "submit_registration")
+		small.reload()
+		self.assertEqual(small.status, "Approved")
+		self.assertEqual(getdate(small.expires_on), getdate(add_days(nowdate(), 30)))
+		self.assertTrue(small.opportunity)
+
+		large = self.register(
+			prospect_name="Initech", website="initech.com", contact_email="", expected_amount=20000
+		)
+		self.as_user(USER_A, large, "submit_registration")
+		self.assertEqual(frappe.db.get_value("Deal Registration", large.name, "status"), "Submitted")
+
+		# small, but it looks like an existing customer: a person reviews it
+		similar = self.register(
+			prospect_name="PRM Test Customer", website="", contact_email="", expected_amount=10
+		)
+		self.as_user(USER_A, similar, "submit_registration")
+		self.assertEqual(frappe.db.get_value("Deal Registration", similar.name, "status"), "Submitted")
+
+	def test_mark_lost_records_the_date(self):
+		doc = self.approved()
+		self.as_user(MANAGER, doc, "mark_lost", "Budget")
+		doc.reload()
+		self.assertEqual((doc.status, getdate(doc.lost_on)), ("Lost", getdate(nowdate())))
 
 	def test_bad_input_gets_clear_errors(self):
 		cases = {
