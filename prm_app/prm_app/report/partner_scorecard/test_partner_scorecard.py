@@ -81,6 +81,24 @@ class TestPartnerScorecard(PRMTestCase):
 		self.assertTrue(chart["data"]["labels"])
 		self.assertEqual(summary[0]["label"], "Partners")
 
+	def test_won_and_lost_registrations(self):
+		from prm_app import tiers
+
+		won_field = tiers.deal_registration_won_field()
+		if not won_field:
+			self.skipTest("Deal Registration is not installed")
+		meta = frappe.get_meta("Deal Registration")
+		lost_field = "lost_on" if meta.has_field("lost_on") else "modified"
+		for status, field in (("Won", won_field), ("Lost", lost_field), ("Lost", lost_field)):
+			# the registration's workflow is not under test: write the rows as they end up
+			frappe.get_doc(
+				{"doctype": "Deal Registration", "partner": self.a.name, "status": status, field: nowdate()}
+			).db_insert()
+		_columns, rows, _chart, _summary = self.run_report()
+		a = rows[self.a.name]
+		self.assertEqual((a["won_deals"], a["lost_deals"]), (1, 2))
+		self.assertEqual(flt(a["win_rate"], 2), 33.33)
+
 	def test_filters(self):
 		_columns, rows, _chart, _summary = self.run_report(territory=self.other_territory)
 		self.assertEqual(list(rows), [self.b.name])
