@@ -9,7 +9,7 @@ from prm_app.payouts import refresh_for_journals
 from prm_app.prm_app.report.commission_reconciliation import commission_reconciliation
 from prm_app.prm_app.report.partner_commission_register import partner_commission_register
 from prm_app.reconciliation import check_all_companies, reconcile
-from prm_app.statement import get_statement_pdf, partner_statement
+from prm_app.statement import download_statement, get_statement_pdf, partner_statement
 from prm_app.tests import PRMTestCase
 from prm_app.tests.utils import (
 	COMPANY,
@@ -86,6 +86,9 @@ class TestCommissionReports(PRMTestCase):
 		filters = {"company": COMPANY, "partner": self.partner.name}
 		self.assertEqual(partner_commission_register.execute(filters)[1], [])
 		self.assertEqual(commission_reconciliation.execute(filters)[1], [])
+		self.assertRaises(
+			frappe.PermissionError, partner_statement, self.partner.name, add_days(nowdate(), -30), nowdate()
+		)
 		frappe.set_user("Administrator")
 		self.assertEqual(len(commission_reconciliation.execute(filters)[1]), 1)
 
@@ -226,6 +229,9 @@ class TestCommissionReports(PRMTestCase):
 		pdf = get_statement_pdf(self.partner.name, add_days(nowdate(), -30), nowdate())
 		self.assertIsInstance(pdf, bytes)
 		self.assertTrue(pdf.startswith(b"%PDF"))
+		download_statement(self.partner.name, add_days(nowdate(), -30), nowdate())
+		self.assertEqual(frappe.local.response.type, "pdf")
+		self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"))
 
 		print_format = frappe.get_doc("Print Format", "Partner Statement")
 		self.assertEqual((print_format.doc_type, print_format.standard), ("Partner Payout", "Yes"))

@@ -55,7 +55,7 @@ frappe.query_reports["Commission Reconciliation"] = {
 		}
 		if (drill) {
 			const route = drill();
-			html = `<a href="${encodeURI(route)}" title="${__("Open the documents")}">${formatted}</a>`;
+			html = `<a href="${route}" title="${__("Open the documents")}">${formatted}</a>`;
 		}
 		return html;
 	},
@@ -77,7 +77,7 @@ function prm_reco_payment_ledger(data, filters) {
 		party_type: "Supplier",
 		party: data.supplier || "",
 	};
-	return `/app/query-report/Payment Ledger?${new URLSearchParams(params).toString()}`;
+	return `/app/query-report/${encodeURIComponent("Payment Ledger")}?${new URLSearchParams(params).toString()}`;
 }
 
 function prm_reco_general_ledger(data, filters) {
@@ -90,5 +90,5 @@ function prm_reco_general_ledger(data, filters) {
 		party: data.supplier || "",
 		group_by: "Group by Voucher (Consolidated)",
 	};
-	return `/app/query-report/General Ledger?${new URLSearchParams(params).toString()}`;
+	return `/app/query-report/${encodeURIComponent("General Ledger")}?${new URLSearchParams(params).toString()}`;
 }

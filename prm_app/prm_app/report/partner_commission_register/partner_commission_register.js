@@ -41,8 +41,13 @@ frappe.query_reports["Partner Commission Register"] = {
 		},
 	],
 	formatter(value, row, column, data, default_formatter) {
-		if (data && data.is_total_row && column.fieldname === "partner_commission") {
-			return `<b>${__("Total")}</b>`;
+		if (data && data.is_total_row) {
+			if (column.fieldname === "partner_commission") {
+				return `<b>${__("Total")}</b>`;
+			}
+			if (!["base", "amount"].includes(column.fieldname)) {
+				return "";
+			}
 		}
 		value = default_formatter(value, row, column, data);
 		if (data && data.is_total_row) {
