@@ -260,8 +260,14 @@ def history_status(row, propose_only: bool) -> str:
 	return "Proposed" if propose_only else "Applied"
 
 
+def reason_text(row) -> str:
+	"""The engine's reason, translated."""
+	return _(row.reason_template).format(*row.reason_args)
+
+
 def record_proposal(row, as_of: date, propose_only: bool, notify: bool) -> str:
 	status = history_status(row, propose_only)
+	reason = reason_text(row)
 	history = frappe.get_doc(
 		{
 			"doctype": "Partner Tier History",
@@ -273,7 +279,7 @@ def record_proposal(row, as_of: date, propose_only: bool, notify: bool) -> str:
 			"evaluated_on": as_of,
 			"failed_current_tier": 0 if row.current_tier_passed or not row.current_tier else 1,
 			"consecutive_failures": row.consecutive_failures,
-			"reason": row.reason,
+			"reason": reason,
 			"metrics": json.dumps(
 				{
 					"metrics": row.metrics,
@@ -291,7 +297,7 @@ def record_proposal(row, as_of: date, propose_only: bool, notify: bool) -> str:
 	history.flags.ignore_links = True  # names come from the database a moment ago
 	history.insert()
 	if status == "Applied":
-		apply_tier(row.partner, row.proposed_tier, row.current_tier, row.reason, notify)
+		apply_tier(row.partner, row.proposed_tier, row.current_tier, reason, notify)
 	return status
 
 
@@ -449,7 +455,7 @@ def get_tier_progress(partner: str) -> dict:
 		"proposed_tier": row.proposed_tier,
 		"next_tier": row.next_tier,
 		"target_tier": target,
-		"reason": row.reason,
+		"reason": reason_text(row),
 		"criteria": criteria,
 		"metrics": row.metrics,
 	}

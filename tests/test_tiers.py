@@ -129,6 +129,11 @@ def test_demotion_waits_for_the_grace_count():
 		second.reason
 		== "Demoted from Silver to Registered: failed Silver for 2 consecutive evaluation(s), grace 1."
 	)
+	# the same as a template and arguments, for the Frappe layer to translate
+	assert second.reason_template == (
+		"Demoted from {0} to {1}: failed {0} for {2} consecutive evaluation(s), grace {3}."
+	)
+	assert second.reason_args == ("Silver", "Registered", 2, 1)
 
 
 def test_a_pass_or_another_tier_breaks_the_failure_streak():

@@ -38,7 +38,8 @@ Output columns: ``partner, current_tier, proposed_tier, qualified_tier, next_tie
 ``demotion``, ``none``), ``locked, current_tier_passed, consecutive_failures, revenue, won_deals,
 certified_users, metrics`` (dict: every metric by window), ``criteria`` (dict: tier -> criterion ->
 ``{"value", "target", "passed"}`` for the current, qualified and next tiers), ``passed`` (dict: criterion
--> bool for the proposed tier), ``reason`` (English sentence). Revenue is in whole cents internally, so
+-> bool for the proposed tier), ``reason`` (English sentence), ``reason_template`` and ``reason_args`` (the
+same as a ``{0}``-style template and its arguments, for translation). Revenue is in whole cents internally, so
 sums are exact and deterministic; it is reported as a float rounded to cents.
 """
 
@@ -346,6 +347,17 @@ def evaluate_tiers(
 		default_window = (
 			int(tiers[position[proposed[i]]].window_months) if proposed[i] in position else windows[-1]
 		)
+		template, args = _reason(
+			current[i],
+			proposed[i],
+			names[qualified_pos[i]],
+			change[i],
+			bool(locked[i]),
+			bool(current_passed[i]),
+			int(failures[i]),
+			int(grace[i]),
+			known[i],
+		)
 		rows.append(
 			{
 				"partner": partner,
@@ -363,17 +375,9 @@ def evaluate_tiers(
 				"metrics": metrics,
 				"criteria": criteria,
 				"passed": passed,
-				"reason": _reason(
-					current[i],
-					proposed[i],
-					names[qualified_pos[i]],
-					change[i],
-					bool(locked[i]),
-					bool(current_passed[i]),
-					int(failures[i]),
-					int(grace[i]),
-					known[i],
-				),
+				"reason": template.format(*args),
+				"reason_template": template,
+				"reason_args": args,
 			}
 		)
 	columns = [
@@ -393,6 +397,8 @@ def evaluate_tiers(
 		"criteria",
 		"passed",
 		"reason",
+		"reason_template",
+		"reason_args",
 	]
 	return pd.DataFrame(rows, columns=columns)
 
@@ -420,27 +426,46 @@ def _criteria_detail(tier: TierCriteria, revenue, won, certified, i, checks) -> 
 	}
 
 
-def _reason(current, proposed, qualified, change, locked, passed, failures, grace, known) -> str:
-	"""An English sentence (the Frappe layer stores it; tests read it)."""
+def _reason(
+	current, proposed, qualified, change, locked, passed, failures, grace, known
+) -> tuple[str, tuple]:
+	"""An English message template with ``{0}``-style placeholders and its arguments (the convention of
+	Frappe's ``_()``, as for engine errors), so the Frappe layer can translate it."""
 	if locked:
-		if qualified != current:
+		if qualified == current:
 			return (
-				f"Tier locked: stays {current or 'without a tier'} (qualifies for {qualified or 'no tier'})."
+				("Tier locked: stays {0}.", (current,))
+				if current
+				else ("Tier locked: stays without a tier.", ())
 			)
-		return f"Tier locked: stays {current or 'without a tier'}."
+		if not current:
+			return "Tier locked: stays without a tier (qualifies for {0}).", (qualified,)
+		if not qualified:
+			return "Tier locked: stays {0} (qualifies for no tier).", (current,)
+		return "Tier locked: stays {0} (qualifies for {1}).", (current, qualified)
 	if change == PROMOTION:
 		if not current:
-			return f"Qualifies for {proposed}."
-		return f"Promoted from {current} to {proposed}: all criteria of {proposed} met."
+			return "Qualifies for {0}.", (proposed,)
+		return "Promoted from {0} to {1}: all criteria of {1} met.", (current, proposed)
 	if change == DEMOTION:
 		if not known:
-			return f"Tier {current} no longer exists: moved to {proposed or 'no tier'}."
+			if proposed:
+				return "Tier {0} no longer exists: moved to {1}.", (current, proposed)
+			return "Tier {0} no longer exists: moved to no tier.", (current,)
+		if proposed:
+			return (
+				"Demoted from {0} to {1}: failed {0} for {2} consecutive evaluation(s), grace {3}.",
+				(current, proposed, failures, grace),
+			)
 		return (
-			f"Demoted from {current} to {proposed or 'no tier'}: failed {current} for {failures} "
-			f"consecutive evaluation(s), grace {grace}."
+			"Demoted from {0} to no tier: failed {0} for {1} consecutive evaluation(s), grace {2}.",
+			(current, failures, grace),
 		)
 	if not current:
-		return "Qualifies for no tier."
+		return "Qualifies for no tier.", ()
 	if passed:
-		return f"Keeps {current}: its criteria are met."
-	return f"Keeps {current} in grace: failed {failures} consecutive evaluation(s) of {grace} allowed."
+		return "Keeps {0}: its criteria are met.", (current,)
+	return (
+		"Keeps {0} in grace: failed {1} consecutive evaluation(s) of {2} allowed.",
+		(current, failures, grace),
+	)
