@@ -227,6 +227,7 @@ def run_evaluation(as_of=None, propose_only: bool | None = None, trigger: str = 
 		propose_only = bool(config.propose_tier_changes_only)
 	notify = bool(config.notify_partners_of_tier_change)
 	proposals = evaluate(as_of)
+	supersede_open_proposals(list(proposals["partner"]))
 	total = len(proposals)
 	counts: dict[str, int] = {}
 	title = _("Evaluating partner tiers")
@@ -244,6 +245,19 @@ def run_evaluation(as_of=None, propose_only: bool | None = None, trigger: str = 
 	summary = {"as_of": str(as_of), "trigger": trigger, "partners": total, "by_status": counts}
 	frappe.publish_realtime("prm_tier_evaluation_done", summary, user=frappe.session.user)
 	return summary
+
+
+def supersede_open_proposals(partners: list[str]) -> None:
+	"""A new evaluation replaces the proposals still waiting for approval."""
+	if not partners:
+		return
+	history = frappe.qb.DocType("Partner Tier History")
+	for chunk in frappe.utils.create_batch(partners, 1000):
+		(
+			frappe.qb.update(history)
+			.set(history.status, "Superseded")
+			.where((history.status == "Proposed") & (history.partner.isin(list(chunk))))
+		).run()
 
 
 def commit():
@@ -386,22 +400,26 @@ def approve_proposals(names: list | str) -> int:
 	"""Apply proposed tier changes (a Partner Manager's bulk action on Partner Tier History)."""
 	check_manager()
 	notify = bool(settings().notify_partners_of_tier_change)
-	applied = 0
+	applied, outdated = 0, []
 	for name in _names(names):
 		history = frappe.get_doc("Partner Tier History", name)
 		if history.status != "Proposed":
 			continue
 		current = frappe.db.get_value("Partner", history.partner, "tier")
 		if (current or None) != (history.from_tier or None):
-			frappe.throw(
-				_("Partner {0} is now in tier {1}, not {2}: proposal {3} is out of date.").format(
-					frappe.bold(history.partner), current or _("none"), history.from_tier or _("none"), name
-				),
-				title=_("Outdated Proposal"),
-			)
+			outdated.append(name)
+			continue
 		apply_tier(history.partner, history.to_tier, history.from_tier, history.reason, notify)
 		mark_reviewed(history, "Applied")
 		applied += 1
+	if outdated:
+		frappe.msgprint(
+			_("Skipped {0}: the partner's tier changed since the proposal was made.").format(
+				", ".join(outdated)
+			),
+			title=_("Outdated Proposals"),
+			indicator="orange",
+		)
 	return applied
 
 

@@ -148,6 +148,18 @@ def test_a_pass_or_another_tier_breaks_the_failure_streak():
 	assert r.consecutive_failures == 1 and r.change == NONE
 
 
+def test_same_day_re_evaluations_count_once():
+	low = invoices(("P", "2026-06-01", 1_000))
+	h = history(("P", "2026-09-30", "Silver", True), ("P", "2026-09-30", "Silver", True))
+	r = one(evaluate_tiers(TIERS, partners(("P", "Gold")), low, history=h, as_of=AS_OF), "P")
+	assert r.consecutive_failures == 1  # Silver rows don't count for Gold
+	r = one(evaluate_tiers(TIERS, partners(("P", "Silver")), low, history=h, as_of=AS_OF), "P")
+	assert r.consecutive_failures == 2 and r.change == DEMOTION  # one earlier day + today
+	h = history(("P", "2026-09-30", "Silver", True), ("P", "2026-09-30", "Silver", False))
+	r = one(evaluate_tiers(TIERS, partners(("P", "Silver")), low, history=h, as_of=AS_OF), "P")
+	assert r.consecutive_failures == 1 and r.change == NONE  # a pass that day breaks the streak
+
+
 def test_grace_zero_demotes_at_once_and_passing_resets():
 	p = partners(("P", "Gold"))
 	r = one(evaluate_tiers(TIERS, p, invoices(("P", "2026-06-01", 20_000)), as_of=AS_OF), "P")

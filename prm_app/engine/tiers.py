@@ -18,7 +18,8 @@ Inputs (extra columns are ignored; missing optional frames mean "no data"):
 - ``certifications``: ``partner``, ``user``, ``valid_until`` (empty = no expiry), ``issued`` (optional)
   — the number of distinct users holding a certification valid on ``as_of``.
 - ``history``: ``partner``, ``evaluated_on``, ``tier`` (the tier held at that evaluation), ``failed``
-  (bool: the partner failed that tier) — earlier evaluations, for the grace count.
+  (bool: the partner failed that tier) — earlier evaluations, for the grace count. Several rows of one
+  partner on one day count as one evaluation (failed only if every row failed).
 
 Rules
 -----
@@ -227,8 +228,9 @@ def _consecutive_failures(index, current: np.ndarray, history) -> np.ndarray:
 	if frame.empty:
 		return out
 	frame["streak"] = (frame["tier"].to_numpy() == current[frame["code"].to_numpy()]) & frame["failed"]
-	# latest first; same-day evaluations: a pass breaks the streak (sorting False before True)
-	frame = frame.sort_values(["code", "on", "streak"], ascending=[True, False, True], kind="stable")
+	# one evaluation per day: re-running on the same day must not count twice, and a pass that day wins
+	frame = frame.groupby(["code", "on"], sort=False, as_index=False)["streak"].min()
+	frame = frame.sort_values(["code", "on"], ascending=[True, False], kind="stable")
 	frame["run"] = frame.groupby("code")["streak"].cumprod()
 	counts = frame.groupby("code")["run"].sum()
 	out[counts.index.to_numpy()] = counts.to_numpy()

@@ -5,6 +5,7 @@ frappe.listview_settings["Partner Tier History"] = {
 			Applied: "green",
 			Proposed: "orange",
 			Rejected: "red",
+			Superseded: "gray",
 			Locked: "gray",
 			Unchanged: "blue",
 		};

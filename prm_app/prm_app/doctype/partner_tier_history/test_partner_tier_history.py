@@ -150,9 +150,14 @@ class TestTierEvaluation(PRMTestCase):
 		self.assertEqual(self.tier(), self.silver)
 
 		tiers.run_evaluation(as_of=add_days(nowdate(), 1))
+		tiers.run_evaluation(as_of=add_days(nowdate(), 1))  # again: the first proposal is superseded
+		statuses = [r.status for r in self.history()]
+		self.assertEqual(statuses, ["Rejected", "Superseded", "Proposed"])
 		latest = self.history(status="Proposed")[-1]
 		frappe.db.set_value("Partner", self.partner.name, "tier", None)
-		self.assertRaises(frappe.ValidationError, tiers.approve_proposals, [latest.name])
+		self.assertEqual(tiers.approve_proposals([latest.name]), 0)  # outdated: skipped
+		self.assertEqual(frappe.db.get_value("Partner Tier History", latest.name, "status"), "Proposed")
+		self.assertIsNone(self.tier())
 
 	def test_demotion_after_the_grace_count(self):
 		frappe.db.set_value("Partner", self.partner.name, "tier", self.gold)
