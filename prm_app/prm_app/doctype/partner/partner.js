@@ -49,6 +49,8 @@ function prm_show_tier_progress(frm) {
 		const reason = `<div class="text-muted small">${frappe.utils.escape_html(
 			progress.reason
 		)}</div>`;
-		frm.dashboard.add_section(`<div class="tier-progress">${rows}${reason}</div>`, heading);
+		// refresh can run twice before the answer arrives: keep one section
+		frm.dashboard.parent.find(".prm-tier-progress").remove();
+		frm.dashboard.add_section(`${rows}${reason}`, heading, "custom prm-tier-progress");
 	});
 }
