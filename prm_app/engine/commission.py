@@ -233,6 +233,7 @@ class _Document:
 		self.period = period
 		self.tier = tier
 		self.multiplier = plan.multiplier(tier)
+		self._scaled = "" if self.multiplier == ONE else f" × {format_number(self.multiplier)} (tier {tier})"
 		self.precision = plan.money_precision
 		self.lines: list[CommissionLine] = []
 		self.volume: dict[tuple[str, str], Decimal] = {}
@@ -252,9 +253,7 @@ class _Document:
 		return format_amount(value, max(self.precision, -value.normalize().as_tuple().exponent))
 
 	def scaled(self) -> str:
-		if self.multiplier == ONE:
-			return ""
-		return f" × {format_number(self.multiplier)} (tier {self.tier})"
+		return self._scaled
 
 	def add(self, rule: Rule, kind: str, amount: Decimal, explanation: str, **values: Any) -> CommissionLine:
 		line = CommissionLine(
@@ -440,10 +439,19 @@ def assign_rules(plan: Plan, invoice: Invoice) -> dict[str, list[tuple[str, Invo
 	candidates = plan.rules_for_invoice(invoice.context())
 	grouped: dict[str, list[tuple[str, InvoiceLine, Decimal]]] = {}
 	chosen: dict[tuple[str, str, str], Rule | None] = {}
+	# remember the first matching rule per the line attributes some rule looks at (not per item code
+	# when no rule names item codes: a plan by item group then decides once per group)
+	by_code = any(r.item_code for r in candidates)
+	by_group = any(r.item_group for r in candidates)
+	by_brand = any(r.brand for r in candidates)
 	for index, line in enumerate(invoice.lines):
 		if not line.grant_commission:
 			continue
-		attrs = (line.item_code, line.item_group, line.brand)
+		attrs = (
+			line.item_code if by_code else "",
+			line.item_group if by_group else "",
+			line.brand if by_brand else "",
+		)
 		if attrs not in chosen:
 			chosen[attrs] = next((r for r in candidates if r.matches_line(*attrs)), None)
 		rule = chosen[attrs]

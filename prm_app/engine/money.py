@@ -13,6 +13,7 @@ for the legacy method, 12 for banker's) and then breaks ties as Frappe does:
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from prm_app.engine.errors import CurrencyError, EngineError, RoundingError
 
@@ -136,6 +137,7 @@ def format_amount(value: Decimal, precision: int) -> str:
 	return f"{value:,.{precision}f}"
 
 
+@lru_cache(maxsize=4096)
 def format_number(value: Decimal) -> str:
 	"""A rate or threshold without trailing zeros: ``10``, ``12.5``, ``10,000``."""
 	if value == value.to_integral_value():
