@@ -285,3 +285,9 @@ def test_format_number():
 	assert format_number(D("0.125")) == "0.125"
 	assert format_number(D("1234.5")) == "1,234.5"
 	assert format_number(D("-5")) == "-5"
+
+
+def test_numpy_floats_are_read_like_floats():
+	import numpy as np
+
+	assert to_decimal(np.float64(0.1)) == Decimal("0.1")

@@ -619,3 +619,18 @@ def test_errors_carry_a_translatable_template():
 		"plan.json: period must be one of month, quarter, year, not 'week'"
 	)
 	assert str(error) == error.message
+
+
+def test_last_bracket_must_be_open_ended():
+	plan = {
+		"name": "Closed",
+		"currency": "USD",
+		"rules": [
+			{
+				"name": "R",
+				"brackets": [{"from": 0, "to": 100, "rate": 5}, {"from": 100, "to": 200, "rate": 10}],
+			}
+		],
+	}
+	with pytest.raises(BracketError, match="bracket 2 must have no end, as the last one"):
+		plan_from_dict(plan)

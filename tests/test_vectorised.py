@@ -116,10 +116,10 @@ def rules(draw, index: int, precision: int):
 		cuts = sorted(
 			draw(st.lists(dec(1, 3000, draw(st.integers(0, 2))), min_size=count, max_size=count, unique=True))
 		)
-		lowers = [D(0), *cuts[:-1]] if draw(st.booleans()) else [D(0), *cuts]
+		lowers = [D(0), *cuts]
 		brackets = []
 		for i, lower in enumerate(lowers):
-			upper = lowers[i + 1] if i + 1 < len(lowers) else (cuts[-1] if len(lowers) == len(cuts) else None)
+			upper = lowers[i + 1] if i + 1 < len(lowers) else None  # the last bracket is open-ended
 			brackets.append(
 				{
 					"from": str(lower),

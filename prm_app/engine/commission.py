@@ -266,7 +266,7 @@ class _Document:
 			rate=values.pop("rate", ZERO),
 			base=values.pop("base", ZERO),
 			qty=values.pop("qty", ZERO),
-			amount=amount,
+			amount=amount + ZERO,  # never -0.00
 			explanation=explanation,
 			against=self.against,
 			**values,

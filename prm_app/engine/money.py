@@ -81,7 +81,7 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
 	elif isinstance(value, int):
 		return Decimal(value)
 	elif isinstance(value, float):
-		result = Decimal(repr(value))
+		result = Decimal(repr(float(value)))  # float(): numpy scalars print as np.float64(…)
 	elif isinstance(value, str):
 		text = value.strip().replace(",", "")
 		if not text:

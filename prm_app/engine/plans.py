@@ -279,6 +279,13 @@ def validate_brackets(brackets: Iterable[Bracket], what: str) -> tuple[Bracket, 
 					format_number(bracket.lower),
 					format_number(previous.upper),
 				)
+	if result and result[-1].upper is not None:
+		raise BracketError(
+			"{0} bracket {1} must have no end, as the last one (volume above {2} needs a rate)",
+			what,
+			len(result),
+			format_number(result[-1].upper),
+		)
 	return result
 
 
