@@ -48,7 +48,9 @@ def main():
 	parser.add_argument("--lines", type=int, default=20)
 	args = parser.parse_args()
 
-	frappe.init(site=args.site or frappe.get_site_config(sites_path=".").get("default_site") or "", sites_path=".")
+	frappe.init(
+		site=args.site or frappe.get_site_config(sites_path=".").get("default_site") or "", sites_path="."
+	)
 	frappe.connect()
 	frappe.set_user("Administrator")
 	frappe.flags.in_test = True  # test fixtures' naming; background jobs stay queued
@@ -68,7 +70,12 @@ def run(args):
 		make_plan(
 			"_PRM Bench Plan",
 			[
-				{"rule_name": "Hardware", "rate_type": "Percentage", "rate": 8, "item_group": "_PRM Hardware Group"},
+				{
+					"rule_name": "Hardware",
+					"rate_type": "Percentage",
+					"rate": 8,
+					"item_group": "_PRM Hardware Group",
+				},
 				{"rule_name": "Other", "rate_type": "Percentage", "rate": 5},
 			],
 			[
@@ -76,7 +83,9 @@ def run(args):
 				{"rule_name": "Hardware", "from_amount": 50000, "rate": 10},
 			],
 		)
-	partner = frappe.db.get_value("Partner", "_PRM Bench Partner") and frappe.get_doc("Partner", "_PRM Bench Partner")
+	partner = frappe.db.get_value("Partner", "_PRM Bench Partner") and frappe.get_doc(
+		"Partner", "_PRM Bench Partner"
+	)
 	if not partner:
 		partner = make_partner("_PRM Bench Partner", plan="_PRM Bench Plan")
 	frappe.db.commit()  # nosemgrep: fixtures kept for the next run
