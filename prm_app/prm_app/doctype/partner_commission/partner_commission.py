@@ -33,7 +33,9 @@ class PartnerCommission(Document):
 
 	def on_submit(self):
 		self.post_journal_entry()
-		self.refresh_payment_status()
+		if self.total < 0 or self.against_commission:
+			self.refresh_payment_status()  # a clawback settles against an accrual: both change
+		# a new accrual is all outstanding: its status was set in validate, no ledger read needed
 
 	def on_cancel(self):
 		self.validate_not_paid()
@@ -47,15 +49,17 @@ class PartnerCommission(Document):
 		self.base_total = flt(
 			sum(flt(row.base) for row in self.lines if row.kind in ("Commission", "Reversal")), precision
 		)
-		if self.docstatus == 0:
-			self.outstanding_amount = self.total
+		if self.docstatus < 2 and self.is_new():
+			self.outstanding_amount, self.paid_amount = self.total, 0
 
 	def set_payable_on(self):
 		if not self.payable_on:
 			self.payable_on = payouts.payable_on(self.posting_date)
 
 	def set_status(self, update=False):
-		status = {0: "Draft", 2: "Cancelled"}.get(self.docstatus, "Accrued")
+		status = {0: "Draft", 2: "Cancelled"}.get(self.docstatus)
+		if not status:
+			status = "Payable" if payouts.is_payable(self) else "Accrued"
 		if update:
 			self.db_set("status", status, update_modified=False)
 		else:
