@@ -6,6 +6,8 @@ Scoring lives in ``prm_app.engine.matching``; this module only moves data in and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
@@ -24,9 +26,10 @@ from prm_app.engine.matching import (
 	MatchingError,
 	Party,
 	make_party,
-	name_keys,
 	normalise_domain,
 	normalise_tax_id,
+	prescreen,
+	search_prefixes,
 )
 
 DR = "Deal Registration"
@@ -95,25 +98,23 @@ def is_protecting(status: str, expires_on, on_date=None) -> bool:
 # --- candidates from the database -------------------------------------------------------------------------
 
 
-def _like(value: str) -> str:
-	return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _escape(value: str) -> str:
+	return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _prefilter(prospect: Party, name_columns: list[str], domain_columns: list[str], tax_column: str | None):
-	"""A SQL condition and its values that keep rows sharing a key with the prospect: a 3-letter name key,
-	the domain or the tax id. The matcher then scores the few rows it lets through."""
+	"""A SQL condition and its values that keep rows sharing a key with the prospect: a distinctive word
+	start of the name, the domain or the tax id. The matcher then scores the few rows it lets through.
+	(LIKE compares case- and accent-insensitively under utf8mb4_unicode_ci.)"""
 	conditions, values = [], []
-	for key in sorted(name_keys(prospect.norm_name)):
-		fragment = key.strip("<>")
-		if len(fragment) < 3:
-			continue
+	for prefix in search_prefixes(prospect.norm_name):
 		for column in name_columns:
-			conditions.append(f"{column} like %s")
-			values.append(_like(fragment))
+			conditions.append(f"({column} like %s or {column} like %s)")
+			values.extend((_escape(prefix) + "%", "% " + _escape(prefix) + "%"))
 	for domain in prospect.domains:
 		for column in domain_columns:
 			conditions.append(f"{column} like %s")
-			values.append(_like(domain))
+			values.append("%" + _escape(domain) + "%")
 	if tax_column and prospect.tax_id:
 		conditions.append(f"upper(regexp_replace({tax_column}, '[^0-9A-Za-z]', '')) = %s")
 		values.append(prospect.tax_id)
@@ -121,47 +122,72 @@ def _prefilter(prospect: Party, name_columns: list[str], domain_columns: list[st
 
 
 def _rows(sql: str, prospect, name_columns, domain_columns, tax_column, values=()):
+	"""Rows the SQL pre-filter lets through, screened again in memory (a cheap fuzzy name screen, the
+	domain, the tax id) so that only likely matches are normalised and scored."""
 	condition, match_values = _prefilter(prospect, name_columns, domain_columns, tax_column)
-	return frappe.db.sql(sql.format(match=condition), (*values, *match_values), as_dict=True)
+	rows = frappe.db.sql(sql.format(match=condition), (*values, *match_values), as_dict=True)
+	if not rows:
+		return rows
+	keep = set()
+	for column in name_columns:
+		keep |= prescreen(prospect.norm_name, [r[column] or "" for r in rows])
+	for i, r in enumerate(rows):
+		if i in keep:
+			continue
+		if any(d in (r[c] or "").lower() for d in prospect.domains for c in domain_columns):
+			keep.add(i)
+		elif tax_column and prospect.tax_id and normalise_tax_id(r[tax_column] or "") == prospect.tax_id:
+			keep.add(i)
+	return [rows[i] for i in sorted(keep)]
 
 
 def registration_candidates(prospect: Party, exclude: str | None) -> list[Party]:
+	"""Other partners' active registrations that share a key with the prospect, without their products
+	(``with_products`` adds those to the few that match)."""
 	rows = _rows(
 		"""select name, prospect_name, website, contact_email, tax_id, country, partner, status, expires_on
 		from `tabDeal Registration`
-		where status in %s and name != %s and ({match})""",
+		where status in %s and name != %s and partner != %s and ({match})""",
 		prospect,
 		["prospect_name"],
 		["website", "contact_email"],
 		"tax_id",
-		(ACTIVE, exclude or ""),
+		(ACTIVE, exclude or "", prospect.partner),
 	)
-	if not rows:
-		return []
+	today = getdate(nowdate())
+	return [
+		make_party(
+			DR,
+			r.name,
+			company_name=r.prospect_name,
+			websites=[r.website or "", r.contact_email or ""],
+			tax_id=r.tax_id or "",
+			country=r.country or "",
+			partner=r.partner,
+			protecting=is_protecting(r.status, r.expires_on, today),
+		)
+		for r in rows
+	]
+
+
+def with_products(parties: list[Party]) -> list[Party]:
+	"""The parties, registrations among them with their products (one query)."""
+	names = [p.name for p in parties if p.doctype == DR]
+	if not names:
+		return parties
 	products: dict[str, list] = {}
 	for row in frappe.get_all(
 		"Deal Registration Product",
-		filters={"parent": ("in", [r.name for r in rows]), "parenttype": DR},
+		filters={"parent": ("in", names), "parenttype": DR},
 		fields=["parent", "item_code", "item_group"],
 	):
 		products.setdefault(row.parent, []).append(row)
 	out = []
-	for r in rows:
-		keys, groups = product_keys(products.get(r.name, []))
-		out.append(
-			make_party(
-				DR,
-				r.name,
-				company_name=r.prospect_name,
-				websites=[r.website or "", r.contact_email or ""],
-				tax_id=r.tax_id or "",
-				country=r.country or "",
-				products=keys,
-				item_groups=groups,
-				partner=r.partner,
-				protecting=is_protecting(r.status, r.expires_on),
-			)
-		)
+	for party in parties:
+		if party.doctype == DR:
+			keys, groups = product_keys(products.get(party.name, []))
+			party = replace(party, products=frozenset(keys), item_groups=frozenset(groups))
+		out.append(party)
 	return out
 
 
@@ -225,13 +251,17 @@ def erpnext_candidates(prospect: Party, opportunity: str | None) -> list[Party]:
 
 
 def find_conflicts(doc) -> Conflicts:
-	"""Other partners' active registrations and ERPNext records that look like this registration."""
+	"""Other partners' active registrations and ERPNext records that look like this registration.
+
+	Two passes: candidates sharing a key are scored without products; the registrations that match are
+	then read with their products and scored again (products decide hard conflicts)."""
 	prospect = registration_party(doc)
-	candidates = [
-		c for c in registration_candidates(prospect, doc.name) if c.partner != doc.partner
-	] + erpnext_candidates(prospect, doc.opportunity)
+	candidates = registration_candidates(prospect, doc.name) + erpnext_candidates(prospect, doc.opportunity)
 	exclude = [("Customer", doc.customer)] if doc.customer else []
-	return CandidateIndex.build(candidates).check(prospect, exclude=exclude)
+	first = CandidateIndex.build(candidates).check(prospect, exclude=exclude, limit=len(candidates))
+	by_key = {(c.doctype, c.name): c for c in candidates}
+	matched = with_products([by_key[(m.doctype, m.name)] for m in first.matches])
+	return CandidateIndex.build(matched).check(prospect, exclude=exclude)
 
 
 def reason_text(match) -> str:

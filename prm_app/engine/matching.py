@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process, utils
 
 from prm_app.engine.errors import EngineError
 
@@ -340,6 +340,44 @@ def name_keys(norm_name: str) -> set[str]:
 			keys.add(word[:PREFIX] + "<")
 			keys.add(">" + word[-PREFIX:])
 	return keys
+
+
+# Words too common in company names to narrow a database search on their own.
+COMMON_WORDS = frozenset(
+	"""
+	and of the solutions solution systems system group holdings holding industries industry services service
+	international global technologies technology tech consulting partners digital labs enterprises trading
+	software networks products management capital associates development manufacturing media marketing
+	""".split()
+)
+
+
+def search_prefixes(norm_name: str, length: int = 4) -> list[str]:
+	"""Word starts a database pre-filter looks for (``name like 'acme%' or name like '% acme%'``): the
+	first letters of each distinctive word; common words only when nothing else is left."""
+	words = [w for w in norm_name.split() if len(w) >= 2]
+	distinctive = [w for w in words if w not in COMMON_WORDS] or words
+	return sorted({w[:length] for w in distinctive})
+
+
+PRESCREEN_CUTOFF = 60
+
+
+def prescreen(norm_name: str, raw_names: list[str], cutoff: float = PRESCREEN_CUTOFF) -> set[int]:
+	"""Positions of raw (not normalised) names that may score as a name match with ``norm_name``: one
+	rapidfuzz call in C (token-set similarity ignores extra words such as legal forms), so only these
+	need normalising. Generous on purpose: ``compare`` decides."""
+	if not norm_name or not raw_names:
+		return set()
+	hits = process.extract(
+		norm_name,
+		raw_names,
+		scorer=fuzz.token_set_ratio,
+		processor=utils.default_process,
+		score_cutoff=cutoff,
+		limit=None,
+	)
+	return {i for _, _, i in hits}
 
 
 @dataclass
