@@ -24,7 +24,23 @@ def _link(fieldname, label, options, **extra):
 	}
 
 
-# doctype -> custom field definitions; every fieldname starts with prm_ so uninstall finds them all.
+def _deal_registration(insert_after):
+	"""The link back to a Deal Registration: the same fieldname on Opportunity, Quotation, Sales Order and
+	Sales Invoice and no_copy 0, so ERPNext's mappers carry it along the chain (``get_mapped_doc`` copies
+	fields of the same name)."""
+	return {
+		"fieldname": "deal_registration",
+		"label": "Deal Registration",
+		"fieldtype": "Link",
+		"options": "Deal Registration",
+		"insert_after": insert_after,
+		"no_copy": 0,
+		"search_index": 1,
+	}
+
+
+# doctype -> custom field definitions; every fieldname starts with prm_ except ``deal_registration``
+# (the name issue 5 fixes); uninstall removes exactly the fields listed here.
 CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Company": [
 		{
@@ -70,8 +86,16 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"options": "Account",
 			"insert_after": "prm_commission_cost_center",
 			"description": "Bank or cash account partner payouts are paid from (default: the company's bank account).",
-		},	],
+		},
+	],
+	"Opportunity": [
+		_deal_registration("opportunity_owner"),
+		_link("prm_sales_partner", "Sales Partner", "Sales Partner", insert_after="deal_registration"),
+	],
+	"Quotation": [_deal_registration("referral_sales_partner")],
+	"Sales Order": [_deal_registration("sales_partner")],
 	"Sales Invoice": [
+		_deal_registration("sales_partner"),
 		_link("prm_partner", "Partner", "Partner", insert_after="sales_partner", search_index=1),
 		_link(
 			"prm_partner_commission",
