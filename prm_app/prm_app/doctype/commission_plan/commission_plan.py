@@ -223,16 +223,23 @@ def tree_values(field: str, value: str, expand: bool = True) -> list[str]:
 	if not doctype:
 		return [value]
 	parent_field = "parent_" + frappe.scrub(doctype)
-	lft, rgt, parent = frappe.db.get_value(doctype, value, ["lft", "rgt", parent_field]) or (None, None, None)
-	if lft is None:
+	node = frappe.get_cached_value(doctype, value, ["lft", "rgt", parent_field], as_dict=True)
+	if not node or node.lft is None:
 		return [value]
-	if not parent:
+	if not node.get(parent_field):
 		return []
 	if not expand:
 		return [value]
-	return frappe.get_all(
-		doctype, filters={"lft": (">=", lft), "rgt": ("<=", rgt)}, pluck="name", order_by="lft"
-	)
+	# the subtree, cached under the node's bounds: editing the tree moves them, so a stale entry is
+	# never read again
+	key = f"prm_app:subtree:{doctype}:{value}:{node.lft}:{node.rgt}"
+	names = frappe.cache().get_value(key)
+	if names is None:
+		names = frappe.get_all(
+			doctype, filters={"lft": (">=", node.lft), "rgt": ("<=", node.rgt)}, pluck="name", order_by="lft"
+		)
+		frappe.cache().set_value(key, names, expires_in_sec=3600)
+	return names
 
 
 def tier_multipliers(tiers: list[str] | None = None) -> dict[str, str]:
