@@ -33,9 +33,26 @@ before_tests = "prm_app.tests.before_tests"
 # ---------
 doc_events = {
 	"Sales Invoice": {
-		"validate": "prm_app.events.sales_invoice.validate",
-		"on_submit": ["prm_app.events.sales_invoice.on_submit", "prm_app.payment_commission.on_payment_event"],
-		"on_cancel": ["prm_app.events.sales_invoice.on_cancel", "prm_app.payment_commission.on_payment_event"],
+		"validate": [
+			"prm_app.events.deal_registration.sales_invoice_validate",
+			"prm_app.events.sales_invoice.validate",
+		],
+		"on_submit": [
+			"prm_app.events.sales_invoice.on_submit",
+			"prm_app.events.deal_registration.sales_invoice_on_submit",
+			"prm_app.payment_commission.on_payment_event",
+		],
+		"on_cancel": [
+			"prm_app.events.sales_invoice.on_cancel",
+			"prm_app.events.deal_registration.sales_invoice_on_cancel",
+			"prm_app.payment_commission.on_payment_event",
+		],
+	},
+	"Quotation": {
+		"validate": "prm_app.events.deal_registration.quotation_validate",
+	},
+	"Sales Order": {
+		"validate": "prm_app.events.deal_registration.sales_order_validate",
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
@@ -57,12 +74,24 @@ doc_events = {
 }
 
 scheduler_events = {
-	"daily": ["prm_app.payouts.mark_payable", "prm_app.payment_commission.sweep"],
+	"daily": ["prm_app.payouts.mark_payable", "prm_app.deals.daily", "prm_app.payment_commission.sweep"],
 	"monthly_long": ["prm_app.payouts.monthly_payout_run"],
+	"daily_long": ["prm_app.reconciliation.check_all_companies", "prm_app.tiers.scheduled_evaluation"],
 }
+
+# The Partner Statement print format (Partner Payout) renders prm_app.statement.partner_statement.
+jinja = {"methods": ["prm_app.statement.partner_statement"]}
 
 # Cancelling an invoice handles its commissions itself (cancel, or a reversal when paid).
 auto_cancel_exempted_doctypes = ["Partner Commission", "Partner Payout"]
+
+permission_query_conditions = {
+	"Deal Registration": "prm_app.permissions.deal_registration_query",
+}
+
+has_permission = {
+	"Deal Registration": "prm_app.permissions.deal_registration_permission",
+}
 
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
