@@ -36,8 +36,9 @@ class Partner(Document):
 			seen.add(row.user)
 
 	def ensure_sales_partner(self):
-		"""Link the Sales Partner of the same name, or create one (commission rate 0: PRM computes it)."""
-		if self.sales_partner:
+		"""Link the Sales Partner of the same name, or create one (commission rate 0: PRM computes it).
+		Applicants (the portal's public application) get theirs when approved."""
+		if self.sales_partner or self.status == "Applicant":
 			return
 		existing = frappe.db.exists("Sales Partner", self.partner_name)
 		if existing and not frappe.db.exists("Partner", {"sales_partner": existing}):
@@ -56,8 +57,8 @@ class Partner(Document):
 		self.sales_partner = sales_partner.name
 
 	def ensure_supplier(self):
-		"""Link or create the Supplier that commission is payable to."""
-		if self.supplier:
+		"""Link or create the Supplier that commission is payable to (not for applicants)."""
+		if self.supplier or self.status == "Applicant":
 			return
 		existing = frappe.db.get_value("Supplier", {"supplier_name": self.partner_name})
 		if existing and not frappe.db.exists("Partner", {"supplier": existing}):

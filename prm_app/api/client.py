@@ -1,0 +1,19 @@
+"""Permission-aware replacements for Frappe client endpoints that skip permission checks in v15.
+
+``frappe.client.get_count`` counts with ``frappe.db.count`` (no permission check, no
+permission_query_conditions), so a partner user could learn whether another partner's records exist.
+For partner (portal) users the count goes through ``frappe.get_list``; everyone else keeps Frappe's.
+"""
+
+import frappe
+from frappe.client import get_count as frappe_get_count
+
+from prm_app.permissions import is_partner_user
+
+
+@frappe.whitelist()
+def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = False) -> int:
+	if not is_partner_user():
+		return frappe_get_count(doctype, filters, debug, cache)
+	rows = frappe.get_list(doctype, filters=filters, fields=["count(*) as count"], limit_page_length=0)
+	return int(rows[0].count) if rows else 0

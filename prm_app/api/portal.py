@@ -1,0 +1,468 @@
+"""Whitelisted endpoints of the partner portal (/partner pages). Every one resolves the partner from the
+session user (``prm_app.portal.current_partner``); no endpoint takes a partner name from the browser.
+
+register_deal / withdraw_deal                 Sales, Admin
+commissions_csv / statement_pdf               Finance, Admin (GET downloads, read only)
+update_profile / invite_colleague / remove_colleague   Admin
+apply                                         Guest: the public application (rate-limited, honeypot)
+approve_application                           Partner Manager: Applicant -> Active, portal user, invite
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, today, validate_email_address
+
+from prm_app import portal
+
+MANAGER_ROLES = ("Partner Manager", "System Manager")
+PARTNER_ROLES = ("Admin", "Sales", "Finance")
+
+
+def _as_list(value) -> list:
+	if value in (None, ""):
+		return []
+	if isinstance(value, str):
+		try:
+			value = json.loads(value)
+		except ValueError:
+			value = [value]
+	return [v for v in (value if isinstance(value, list | tuple) else [value]) if v]
+
+
+def _clean(value, length: int = 140) -> str:
+	return (value or "").strip()[:length]
+
+
+# --- deals ---------------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def register_deal(
+	prospect_name: str,
+	expected_amount: float | str,
+	products: list | str | None = None,
+	website: str | None = None,
+	country: str | None = None,
+	contact_name: str | None = None,
+	contact_email: str | None = None,
+	expected_close_date: str | None = None,
+	notes: str | None = None,
+) -> dict:
+	"""Create and submit a Deal Registration for the session user's partner (the controller checks the
+	prospect, products and conflicts)."""
+	partner = portal.current_partner("deals")
+	items = _as_list(products)
+	if not expected_close_date:
+		frappe.throw(_("Enter the expected close date."), title=_("Missing Close Date"))
+	if not items:
+		frappe.throw(_("Choose at least one product."), title=_("No Products"))
+	doc = frappe.get_doc(
+		{
+			"doctype": "Deal Registration",
+			"partner": partner.name,
+			"prospect_name": _clean(prospect_name),
+			"website": _clean(website) or None,
+			"country": country or None,
+			"contact_name": _clean(contact_name) or None,
+			"contact_email": _clean(contact_email) or None,
+			"expected_amount": flt(expected_amount),
+			"currency": partner.currency,
+			"expected_close_date": expected_close_date or None,
+			"notes": _clean(notes, 2000) or None,
+			"products": [{"item_code": item, "qty": 1} for item in items[:50]],
+		}
+	)
+	doc.insert()
+	doc.submit_registration()
+	return {"name": doc.name, "status": doc.status}
+
+
+@frappe.whitelist(methods=["POST"])
+def withdraw_deal(name: str) -> dict:
+	partner = portal.current_partner("deals")
+	if frappe.db.get_value("Deal Registration", name, "partner") != partner.name:
+		frappe.throw(_("Deal registration not found."), frappe.PermissionError)
+	doc = frappe.get_doc("Deal Registration", name)
+	doc.withdraw()
+	return {"name": doc.name, "status": doc.status}
+
+
+# --- money ---------------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["GET"])
+def commissions_csv(from_date: str | None = None, to_date: str | None = None) -> None:
+	"""The period's commissions and their lines as CSV (all of them, no page limit)."""
+	partner = portal.current_partner("money")
+	from_date, to_date = portal.period_filter(
+		{"from_date": from_date, "to_date": to_date}, default_from=add_months(nowdate(), -12)
+	)
+	rows = portal.commission_rows(partner.name, from_date, to_date, limit=0)
+	out = io.StringIO()
+	writer = csv.writer(out)
+	writer.writerow(
+		[
+			_("Commission"),
+			_("Date"),
+			_("Invoice"),
+			_("Status"),
+			_("Total"),
+			_("Paid"),
+			_("Outstanding"),
+			_("Item"),
+			_("Rule"),
+			_("Line Amount"),
+			_("Explanation"),
+		]
+	)
+	for row in rows:
+		head = [
+			row.name,
+			row.posting_date,
+			row.sales_invoice or "",
+			_(row.status),
+			flt(row.total, 2),
+			flt(row.paid_amount, 2),
+			flt(row.outstanding_amount, 2),
+		]
+		for line in row.lines or [frappe._dict()]:
+			writer.writerow(
+				[
+					*(_csv_safe(v) for v in head),
+					_csv_safe(line.item_code or ""),
+					_csv_safe(line.rule or ""),
+					flt(line.amount, 2) if line else "",
+					_csv_safe(line.explanation or ""),
+				]
+			)
+	frappe.local.response.filename = "{}-{}-{}.csv".format(_("commissions"), from_date, to_date)
+	frappe.local.response.filecontent = out.getvalue()
+	frappe.local.response.type = "download"
+
+
+def _csv_safe(value):
+	"""No spreadsheet formulas from data (=, +, -, @ at the start of a text cell)."""
+	if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+		return "'" + value
+	return value
+
+
+@frappe.whitelist(methods=["GET"])
+def statement_pdf(
+	payout: str | None = None, from_date: str | None = None, to_date: str | None = None
+) -> None:
+	"""The Partner Statement PDF of the session user's partner: for one of its payouts' periods, or for
+	a period."""
+	from prm_app.statement import get_statement_pdf
+
+	partner = portal.current_partner("money")
+	if payout:
+		row = frappe.db.get_value(
+			"Partner Payout", payout, ["partner", "from_date", "to_date", "docstatus"], as_dict=True
+		)
+		if not row or row.partner != partner.name or row.docstatus != 1:
+			frappe.throw(_("Payout not found."), frappe.PermissionError)
+		from_date, to_date = row.from_date, row.to_date
+	else:
+		from_date, to_date = portal.period_filter({"from_date": from_date, "to_date": to_date})
+	pdf = get_statement_pdf(partner.name, from_date, to_date, partner.company)
+	frappe.local.response.filename = "{}-{}-{}.pdf".format(
+		_("Statement"), frappe.scrub(partner.name), getdate(to_date).isoformat()
+	)
+	frappe.local.response.filecontent = pdf
+	frappe.local.response.type = "pdf"
+
+
+# --- profile and colleagues ------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def update_profile(
+	website: str | None = None,
+	bank_name: str | None = None,
+	iban: str | None = None,
+	swift: str | None = None,
+) -> str:
+	"""The Admin updates the website directly; bank-detail changes become a ToDo for Partner Managers."""
+	partner = portal.current_partner("admin")
+	website = _clean(website)
+	if website != (partner.website or ""):
+		frappe.db.set_value("Partner", partner.name, "website", website)
+	bank = {"bank_name": _clean(bank_name), "iban": _clean(iban, 64), "swift": _clean(swift, 16)}
+	if any(bank.values()):
+		description = _(
+			"Bank detail change requested by {0} for partner {1}: bank {2}, account {3}, SWIFT {4}."
+		).format(
+			escape_html(frappe.session.user),
+			escape_html(partner.partner_name),
+			escape_html(bank["bank_name"]),
+			escape_html(bank["iban"]),
+			escape_html(bank["swift"]),
+		)
+		assign_to_managers("Partner", partner.name, description)
+		return _("Saved. Your bank-detail change was sent to your partner manager for approval.")
+	return _("Saved.")
+
+
+def assign_to_managers(doctype: str, name: str, description: str) -> list[str]:
+	"""One ToDo per enabled Partner Manager (the review task)."""
+	managers = partner_managers()
+	for user in managers:
+		frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": user,
+				"reference_type": doctype,
+				"reference_name": name,
+				"description": description,
+				"priority": "Medium",
+				"assigned_by": "Administrator",
+			}
+		).insert(ignore_permissions=True)
+	return managers
+
+
+def partner_managers() -> list[str]:
+	users = frappe.get_all(
+		"Has Role",
+		filters={
+			"role": "Partner Manager",
+			"parenttype": "User",
+			"parent": ("not in", ("Administrator", "Guest")),
+		},
+		pluck="parent",
+		distinct=True,
+	)
+	enabled = frappe.get_all("User", filters={"name": ("in", users or [""]), "enabled": 1}, pluck="name")
+	return sorted(enabled) or ["Administrator"]
+
+
+@frappe.whitelist(methods=["POST"])
+def invite_colleague(email: str, full_name: str, partner_role: str = "Sales") -> str:
+	"""The partner's Admin invites a colleague: a website user with role Partner, a contact, a row in the
+	partner's users table and the welcome (set your password) email."""
+	partner = portal.current_partner("admin")
+	email = (validate_email_address(_clean(email)) or "").lower()
+	if not email:
+		frappe.throw(_("Enter a valid email address."), title=_("Invalid Email"))
+	if partner_role not in PARTNER_ROLES:
+		frappe.throw(_("Choose Admin, Sales or Finance."), title=_("Invalid Role"))
+	if frappe.db.exists("User", email):
+		# never attach an existing account (another partner's user, or vendor staff) to this partner
+		frappe.throw(_("{0} already has an account: ask your partner manager.").format(email))
+	add_portal_user(partner.name, email, _clean(full_name), partner_role)
+	return _("Invitation sent to {0}.").format(email)
+
+
+def add_portal_user(partner: str, email: str, full_name: str, partner_role: str) -> str:
+	"""Website user (role Partner) + contact linked to the partner + Partner.users row + welcome email."""
+	first, _sep, last = (full_name or email.split("@")[0]).partition(" ")
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": first,
+				"last_name": last,
+				"user_type": "Website User",
+				"send_welcome_email": 1,
+				"roles": [{"role": "Partner"}],
+			}
+		)
+		user.flags.ignore_permissions = True
+		user.insert()
+	contact = frappe.db.get_value("Contact", {"email_id": email})
+	if not contact:
+		contact_doc = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": first,
+				"last_name": last,
+				"email_ids": [{"email_id": email, "is_primary": 1}],
+				"links": [{"link_doctype": "Partner", "link_name": partner}],
+			}
+		)
+		contact_doc.insert(ignore_permissions=True)
+		contact = contact_doc.name
+	frappe.db.set_value("Contact", contact, "user", email)
+	doc = frappe.get_doc("Partner", partner)
+	if not any(row.user == email for row in doc.users):
+		doc.append("users", {"user": email, "contact": contact, "partner_role": partner_role})
+		doc.flags.ignore_permissions = True
+		doc.save()
+	return email
+
+
+@frappe.whitelist(methods=["POST"])
+def remove_colleague(user: str) -> str:
+	"""The Admin removes a colleague from the partner; the user is disabled when no partner lists it."""
+	partner = portal.current_partner("admin")
+	if user == frappe.session.user:
+		frappe.throw(_("You cannot remove yourself."))
+	doc = frappe.get_doc("Partner", partner.name)
+	rows = [row for row in doc.users if row.user == user]
+	if not rows:
+		frappe.throw(_("{0} is not one of your colleagues.").format(user), frappe.PermissionError)
+	for row in rows:
+		doc.remove(row)
+	doc.flags.ignore_permissions = True
+	doc.save()
+	if not frappe.db.exists("Partner User", {"user": user, "parenttype": "Partner"}):
+		frappe.db.set_value("User", user, "enabled", 0)
+	return _("{0} was removed.").format(user)
+
+
+# --- application -------------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=5, seconds=60 * 60)
+def apply(
+	partner_name: str,
+	email: str,
+	full_name: str,
+	website: str | None = None,
+	phone: str | None = None,
+	country: str | None = None,
+	message: str | None = None,
+	company_url: str | None = None,
+) -> str:
+	"""The public application: a Partner (status Applicant), its contact and a review ToDo for the
+	Partner Managers. ``company_url`` is the honeypot: humans leave it empty, bots get a quiet thank-you."""
+	thanks = _("Thank you! We will be in touch.")
+	if company_url:
+		return thanks
+	partner_name = _clean(partner_name)
+	email = (validate_email_address(_clean(email)) or "").lower()
+	if not partner_name or not email or not _clean(full_name):
+		frappe.throw(_("Company name, your name and a valid email are required."), title=_("Missing Details"))
+	if frappe.db.exists("Partner", partner_name):
+		return thanks  # do not reveal which partners exist
+	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	doc = frappe.get_doc(
+		{
+			"doctype": "Partner",
+			"partner_name": partner_name,
+			"status": "Applicant",
+			"company": company,
+			"website": _clean(website) or None,
+		}
+	)
+	doc.flags.ignore_permissions = True
+	doc.insert()
+	first, _sep, last = _clean(full_name).partition(" ")
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": first,
+			"last_name": last,
+			"email_ids": [{"email_id": email, "is_primary": 1}],
+			"phone_nos": [{"phone": _clean(phone, 40), "is_primary_phone": 1}] if _clean(phone, 40) else [],
+			"links": [{"link_doctype": "Partner", "link_name": doc.name}],
+		}
+	)
+	contact.insert(ignore_permissions=True)
+	doc.add_comment(
+		"Comment",
+		escape_html(
+			_("Application from {0} <{1}>, country {2}: {3}").format(
+				_clean(full_name), email, country or "-", _clean(message, 2000)
+			)
+		),
+	)
+	assign_to_managers(
+		"Partner",
+		doc.name,
+		_("Review the partner application of {0}.").format(escape_html(partner_name)),
+	)
+	return thanks
+
+
+@frappe.whitelist(methods=["POST"])
+def approve_application(partner: str) -> dict:
+	"""A Partner Manager approves an applicant: status Active (the controller creates the Sales Partner and
+	Supplier), the applicant's contact becomes an Admin website user with the welcome email."""
+	if not set(frappe.get_roles()) & set(MANAGER_ROLES):
+		frappe.throw(_("Only a Partner Manager can approve applications."), frappe.PermissionError)
+	frappe.has_permission("Partner", "write", partner, throw=True)
+	doc = frappe.get_doc("Partner", partner)
+	if doc.status != "Applicant":
+		frappe.throw(_("Partner {0} is not an applicant.").format(partner))
+	doc.status = "Active"
+	doc.partnership_start_date = doc.partnership_start_date or today()
+	doc.save()
+	contact = frappe.db.get_value(
+		"Dynamic Link",
+		{"parenttype": "Contact", "link_doctype": "Partner", "link_name": partner},
+		"parent",
+		order_by="creation asc",
+	)
+	user = None
+	if contact:
+		values = frappe.db.get_value(
+			"Contact", contact, ["email_id", "first_name", "last_name"], as_dict=True
+		)
+		if values.email_id and not frappe.db.exists("User", values.email_id):
+			user = add_portal_user(
+				partner,
+				values.email_id,
+				" ".join(filter(None, [values.first_name, values.last_name])),
+				"Admin",
+			)
+	for todo in frappe.get_all(
+		"ToDo",
+		filters={"reference_type": "Partner", "reference_name": partner, "status": "Open"},
+		pluck="name",
+	):
+		frappe.db.set_value("ToDo", todo, "status", "Closed")
+	return {"partner": partner, "status": doc.status, "user": user, "sales_partner": doc.sales_partner}
+
+
+@frappe.whitelist(methods=["POST"])
+def upload_deal_attachment(name: str) -> dict:
+	"""Attach a file (PDF, image, office document; at most MAX_UPLOAD bytes) to one of the partner's own
+	registrations, as a private file."""
+	partner = portal.current_partner("deals")
+	if frappe.db.get_value("Deal Registration", name, "partner") != partner.name:
+		frappe.throw(_("Deal registration not found."), frappe.PermissionError)
+	files = frappe.request.files if frappe.request else {}
+	upload = files.get("file") if files else None
+	if not upload:
+		frappe.throw(_("Choose a file."))
+	filename = (upload.filename or "").strip()
+	extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+	if extension not in ALLOWED_EXTENSIONS:
+		frappe.throw(
+			_("Files of type {0} are not allowed. Allowed: {1}.").format(
+				escape_html(extension or "-"), ", ".join(sorted(ALLOWED_EXTENSIONS))
+			),
+			title=_("File Type Not Allowed"),
+		)
+	content = upload.stream.read(MAX_UPLOAD + 1)
+	if len(content) > MAX_UPLOAD:
+		frappe.throw(
+			_("The file is larger than {0} MB.").format(cint(MAX_UPLOAD / 1048576)), title=_("File Too Large")
+		)
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": filename,
+			"attached_to_doctype": "Deal Registration",
+			"attached_to_name": name,
+			"is_private": 1,
+			"content": content,
+		}
+	)
+	file.insert(ignore_permissions=True)
+	return {"name": file.name, "file_url": file.file_url}
+
+
+ALLOWED_EXTENSIONS = frozenset({"pdf", "png", "jpg", "jpeg", "docx", "xlsx", "pptx", "csv", "txt"})
+MAX_UPLOAD = 5 * 1024 * 1024

@@ -1,0 +1,662 @@
+"""The partner portal over real HTTP: Frappe's WSGI app serves on 127.0.0.1 (a free port) in a thread;
+partner A's user tries to reach partner B's records through every route a browser or script could use,
+and Guest tries the portal. Every attempt must be refused or come back without B's data.
+
+The fixtures are committed (the server has its own database connection); what the tests add is deleted
+in tearDownClass. Ledger documents (B's invoice, its commission and Journal Entry) are idempotent,
+persistent fixtures like ``make_company``'s.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import frappe
+import requests
+from frappe.utils import add_days, nowdate
+from frappe.utils.password import update_password
+from werkzeug.serving import make_server
+
+from prm_app.tests import PRMTestCase
+from prm_app.tests.utils import (
+	COMPANY,
+	account,
+	make_company,
+	make_invoice,
+	make_partner,
+	make_plan,
+	make_portal_user,
+	make_tier,
+)
+
+PASSWORD = "Portal-Test-9f3!x"
+A_NAME, B_NAME = "_PRM Portal Partner A", "_PRM Portal Partner B"
+A_USER, A_SALES, B_USER = (
+	"prm.portal.a@example.com",
+	"prm.portal.a.sales@example.com",
+	"prm.portal.b@example.com",
+)
+DENIED = (401, 403, 404, 417)
+# contents of B's records that no response to A may carry
+B_PRIVATE = ("B private note", "B Secret Certification", "B SECRET CONTRACT", "pat@initech.com")
+
+
+def start_server():
+	"""Frappe's WSGI application on 127.0.0.1 and a free port, in a daemon thread."""
+	from frappe.app import application
+
+	server = make_server(host="127.0.0.1", port=0, app=application, threaded=True)
+	thread = threading.Thread(target=server.serve_forever, daemon=True)
+	thread.start()
+	return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def partner_with_user(name: str, user: str, plan: str, tier: str) -> frappe._dict:
+	if frappe.db.exists("Partner", name):
+		partner = frappe.get_doc("Partner", name)
+	else:
+		partner = make_partner(name, plan=plan, tier=tier)
+	make_portal_user(user, partner)
+	update_password(user, PASSWORD)
+	return frappe.get_doc("Partner", name)
+
+
+def ensure_invoice(partner) -> str:
+	"""One submitted invoice (and so one commission) for the partner, made once."""
+	existing = frappe.db.get_value("Partner Commission", {"partner": partner.name, "docstatus": 1})
+	if not existing:
+		make_invoice(partner, lines=[("_PRM Software", 1, 1000)])
+		existing = frappe.db.get_value("Partner Commission", {"partner": partner.name, "docstatus": 1})
+	return existing
+
+
+class TestPortalIsolation(PRMTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+		frappe.set_user("Administrator")
+		cls.created: list[tuple[str, str]] = []
+		cls.remove_leftovers()
+		bronze, gold = make_tier("_PRM Portal Bronze", 1), make_tier("_PRM Portal Gold", 3)
+		plan = frappe.db.get_value("Commission Plan", {"plan_name": "_PRM Portal Flat 10"}) or make_plan(
+			"_PRM Portal Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
+		)
+		cls.a = partner_with_user(A_NAME, A_USER, plan, bronze)
+		cls.b = partner_with_user(B_NAME, B_USER, plan, gold)
+		make_portal_user(A_SALES, cls.a)
+		frappe.db.set_value("Partner User", {"parent": A_NAME, "user": A_SALES}, "partner_role", "Sales")
+		frappe.db.set_value("Partner User", {"parent": A_NAME, "user": A_USER}, "partner_role", "Admin")
+		update_password(A_SALES, PASSWORD)
+		cls.b_commission = ensure_invoice(cls.b)
+		cls.a_commission = ensure_invoice(cls.a)
+		cls.b_invoice = frappe.db.get_value("Partner Commission", cls.b_commission, "sales_invoice")
+		cls.b_deal = cls.track(cls.registration(cls.b, "Initech Corporation", "initech.com"))
+		cls.a_deal = cls.track(cls.registration(cls.a, "Umbrella Corporation", "umbrella.example"))
+		cls.b_payout = cls.track(
+			frappe.get_doc(
+				{
+					"doctype": "Partner Payout",
+					"partner": B_NAME,
+					"company": COMPANY,
+					"posting_date": nowdate(),
+					"from_date": add_days(nowdate(), -30),
+					"to_date": nowdate(),
+					"payment_account": account("Cash"),
+				}
+			).insert(ignore_permissions=True)
+		)
+		cls.b_history = cls.track(
+			frappe.get_doc(
+				{
+					"doctype": "Partner Tier History",
+					"partner": B_NAME,
+					"to_tier": gold,
+					"status": "Unchanged",
+					"evaluated_on": nowdate(),
+				}
+			).insert(ignore_permissions=True)
+		)
+		cls.b_certification = cls.track(
+			frappe.get_doc(
+				{
+					"doctype": "Partner Certification",
+					"partner": B_NAME,
+					"user": B_USER,
+					"certification_name": "B Secret Certification",
+					"issued_on": nowdate(),
+				}
+			).insert(ignore_permissions=True)
+		)
+		cls.b_file = cls.track(
+			frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": "b-secret-contract.txt",
+					"attached_to_doctype": "Deal Registration",
+					"attached_to_name": cls.b_deal,
+					"is_private": 1,
+					"content": b"B SECRET CONTRACT",
+				}
+			).insert(ignore_permissions=True)
+		)
+		cls.resources = {
+			key: cls.track(
+				frappe.get_doc(
+					{
+						"doctype": "Partner Resource",
+						"title": title,
+						"link": "https://example.com/" + key,
+						"published": published,
+						"minimum_tier": tier,
+					}
+				).insert(ignore_permissions=True)
+			)
+			for key, title, published, tier in (
+				("all", "Portal Resource For Everyone", 1, None),
+				("bronze", "Portal Resource Bronze", 1, bronze),
+				("gold", "Portal Resource Gold Only", 1, gold),
+				("draft", "Portal Resource Unpublished", 0, None),
+			)
+		}
+		frappe.db.commit()  # nosemgrep: the HTTP server's own connection must see the fixtures
+		cls.server, cls.url = start_server()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.server.shutdown()
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		for doctype, name in reversed(cls.created):
+			if frappe.db.exists(doctype, name):
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True, delete_permanently=True)
+		for name in frappe.get_all("Deal Registration", {"partner": ("in", [A_NAME, B_NAME])}, pluck="name"):
+			frappe.delete_doc("Deal Registration", name, force=True, ignore_permissions=True)
+		for name in frappe.get_all(
+			"Partner", {"partner_name": ("like", "_PRM Portal Applicant%")}, pluck="name"
+		):
+			cls.delete_applicant(name)
+		frappe.db.commit()  # nosemgrep: undo the committed fixtures
+		super().tearDownClass()
+
+	@classmethod
+	def remove_leftovers(cls):
+		"""What an aborted earlier run may have committed."""
+		for name in frappe.get_all(
+			"Partner Resource", {"title": ("like", "Portal Resource %")}, pluck="name"
+		):
+			frappe.delete_doc("Partner Resource", name, force=True, ignore_permissions=True)
+		for name in frappe.get_all(
+			"Partner", {"partner_name": ("like", "_PRM Portal Applicant%")}, pluck="name"
+		):
+			cls.delete_applicant(name)
+		for doctype in ("Partner Tier History", "Partner Certification"):
+			for name in frappe.get_all(doctype, {"partner": B_NAME}, pluck="name"):
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		for name in frappe.get_all("Partner Payout", {"partner": B_NAME, "docstatus": 0}, pluck="name"):
+			frappe.delete_doc("Partner Payout", name, force=True, ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: a clean start for the committed fixtures
+
+	@classmethod
+	def delete_applicant(cls, name):
+		for todo in frappe.get_all(
+			"ToDo", {"reference_type": "Partner", "reference_name": name}, pluck="name"
+		):
+			frappe.delete_doc("ToDo", todo, force=True, ignore_permissions=True)
+		users = frappe.get_all("Partner User", {"parent": name}, pluck="user")
+		contacts = frappe.get_all(
+			"Dynamic Link",
+			{"parenttype": "Contact", "link_doctype": "Partner", "link_name": name},
+			pluck="parent",
+		)
+		sales_partner, supplier = frappe.db.get_value("Partner", name, ["sales_partner", "supplier"])
+		frappe.delete_doc("Partner", name, force=True, ignore_permissions=True)
+		for contact in contacts:
+			frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+		for user in users:
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		if sales_partner:
+			frappe.delete_doc("Sales Partner", sales_partner, force=True, ignore_permissions=True)
+		if supplier:
+			frappe.delete_doc("Supplier", supplier, force=True, ignore_permissions=True)
+
+	@classmethod
+	def track(cls, doc):
+		cls.created.append((doc.doctype, doc.name))
+		return doc.name
+
+	@classmethod
+	def registration(cls, partner, prospect: str, website: str):
+		return frappe.get_doc(
+			{
+				"doctype": "Deal Registration",
+				"partner": partner.name,
+				"prospect_name": prospect,
+				"website": website,
+				"country": "United States",
+				"contact_name": "Pat Buyer",
+				"contact_email": "pat@" + website,
+				"expected_amount": 5000,
+				"currency": "USD",
+				"expected_close_date": add_days(nowdate(), 30),
+				"notes": "B private note" if partner.name == B_NAME else "A note",
+				"products": [{"item_code": "_PRM Software", "qty": 1}],
+			}
+		).insert(ignore_permissions=True)
+
+	# --- HTTP helpers --------------------------------------------------------------------------------------
+
+	def session(self, user: str | None = A_USER) -> requests.Session:
+		http = requests.Session()
+		http.headers.update({"X-Frappe-Site-Name": frappe.local.site, "Accept": "application/json"})
+		if user:
+			response = http.post(f"{self.url}/api/method/login", data={"usr": user, "pwd": PASSWORD})
+			self.assertEqual(response.status_code, 200, response.text[:300])
+			page = http.get(f"{self.url}/partner" if user != A_SALES else f"{self.url}/partner/deals")
+			token = re.search(r'frappe.csrf_token = "([^"]+)"', page.text)
+			self.assertTrue(token, page.text[:500])
+			http.csrf = token.group(1)
+		return http
+
+	def post(self, http, method: str, data=None, files=None, csrf: bool = True):
+		headers = {"X-Frappe-CSRF-Token": http.csrf} if csrf and getattr(http, "csrf", None) else {}
+		return http.post(f"{self.url}/api/method/{method}", data=data, files=files, headers=headers)
+
+	def assert_refused_or_empty(self, response, *secrets: str):
+		"""403/401/404 (or an exception) without B's data, or a 200 whose body holds none of ``secrets``
+		(a refusal may repeat the name the caller sent; it must not carry B's contents)."""
+		body = response.text
+		for private in B_PRIVATE:
+			self.assertNotIn(private, body, f"{response.request.method} {response.url} leaked {private!r}")
+		if response.status_code == 200:
+			for secret in secrets:
+				self.assertNotIn(secret, body, f"{response.request.method} {response.url} leaked {secret!r}")
+		else:
+			self.assertIn(
+				response.status_code, DENIED, f"{response.url}: {response.status_code} {body[:200]}"
+			)
+
+	def assert_refused(self, response):
+		self.assertIn(
+			response.status_code, DENIED, f"{response.url}: {response.status_code} {response.text[:300]}"
+		)
+
+	# --- A against B ------------------------------------------------------------------------------------------
+
+	def b_records(self):
+		return {
+			"Partner": B_NAME,
+			"Partner Commission": self.b_commission,
+			"Partner Payout": self.b_payout,
+			"Deal Registration": self.b_deal,
+			"Partner Tier History": self.b_history,
+			"Partner Certification": self.b_certification,
+		}
+
+	def test_rest_api_documents_and_lists(self):
+		http = self.session()
+		for doctype, name in self.b_records().items():
+			with self.subTest(doctype=doctype):
+				self.assert_refused(http.get(f"{self.url}/api/resource/{doctype}/{name}"))
+				listed = http.get(
+					f"{self.url}/api/resource/{doctype}",
+					params={"fields": json.dumps(["name"]), "limit_page_length": 0},
+				)
+				self.assert_refused_or_empty(listed, name)
+				self.assert_refused(
+					http.delete(
+						f"{self.url}/api/resource/{doctype}/{name}",
+						headers={"X-Frappe-CSRF-Token": http.csrf},
+					)
+				)
+				self.assert_refused(
+					http.put(
+						f"{self.url}/api/resource/{doctype}/{name}",
+						json={"notes": "x"},
+						headers={"X-Frappe-CSRF-Token": http.csrf},
+					)
+				)
+		partners = http.get(f"{self.url}/api/resource/Partner", params={"limit_page_length": 0}).json()[
+			"data"
+		]
+		self.assertEqual([p["name"] for p in partners], [A_NAME])
+		own = http.get(f"{self.url}/api/resource/Partner/{A_NAME}")
+		self.assertEqual(own.status_code, 200)
+
+	def test_frappe_client_methods(self):
+		http = self.session()
+		for doctype, name in self.b_records().items():
+			with self.subTest(doctype=doctype):
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.client.get", params={"doctype": doctype, "name": name}
+					),
+					name,
+				)
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_list",
+						params={"doctype": doctype, "fields": json.dumps(["name"]), "limit_page_length": 0},
+					),
+					name,
+				)
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_value",
+						params={
+							"doctype": doctype,
+							"fieldname": "name",
+							"filters": json.dumps({"name": name}),
+						},
+					),
+					name,
+				)
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_count",
+						params={"doctype": doctype, "filters": json.dumps({"name": name})},
+					),
+				)
+				self.assert_refused_or_empty(
+					http.post(
+						f"{self.url}/api/method/frappe.desk.reportview.get",
+						data={"doctype": doctype, "fields": json.dumps(["name"])},
+						headers={"X-Frappe-CSRF-Token": http.csrf},
+					),
+					name,
+				)
+		for doctype, name in self.b_records().items():
+			count = http.get(
+				f"{self.url}/api/method/frappe.client.get_count",
+				params={"doctype": doctype, "filters": json.dumps({"name": name})},
+			)
+			if count.status_code == 200:
+				self.assertEqual(count.json()["message"], 0, doctype)
+			else:
+				self.assert_refused(count)
+
+	def test_portal_endpoints_and_pages(self):
+		http = self.session()
+		self.assert_refused(self.post(http, "prm_app.api.portal.withdraw_deal", {"name": self.b_deal}))
+		self.assertEqual(frappe.db.get_value("Deal Registration", self.b_deal, "status"), "Draft")
+		self.assert_refused(
+			http.get(
+				f"{self.url}/api/method/prm_app.api.portal.statement_pdf", params={"payout": self.b_payout}
+			)
+		)
+		self.assert_refused_or_empty(
+			http.get(f"{self.url}/partner/deal", params={"name": self.b_deal}), "Initech"
+		)
+		for path in (
+			"/partner",
+			"/partner/deals",
+			"/partner/commissions",
+			"/partner/payouts",
+			"/partner/profile",
+		):
+			with self.subTest(path=path):
+				page = http.get(self.url + path)
+				self.assertEqual(page.status_code, 200, page.text[:300])
+				for secret in (B_NAME, self.b_commission, self.b_deal, "Initech", B_USER, self.b_invoice):
+					self.assertNotIn(secret, page.text, f"{path} shows {secret}")
+		# the statement and tier progress endpoints refuse another partner's name
+		self.assert_refused(
+			http.get(
+				f"{self.url}/api/method/prm_app.statement.download_statement",
+				params={"partner": B_NAME, "from_date": "2020-01-01", "to_date": nowdate()},
+			)
+		)
+		self.assert_refused(
+			http.get(f"{self.url}/api/method/prm_app.tiers.get_tier_progress", params={"partner": B_NAME})
+		)
+		csv_text = http.get(f"{self.url}/api/method/prm_app.api.portal.commissions_csv").text
+		self.assertIn(self.a_commission, csv_text)
+		self.assertNotIn(self.b_commission, csv_text)
+
+	def test_reports_print_and_files(self):
+		http = self.session()
+		for report in ("Partner Commission Register", "Commission Reconciliation", "Partner Scorecard"):
+			with self.subTest(report=report):
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.desk.query_report.run",
+						params={
+							"report_name": report,
+							"filters": json.dumps(
+								{
+									"company": COMPANY,
+									"partner": B_NAME,
+									"from_date": "2020-01-01",
+									"to_date": nowdate(),
+								}
+							),
+						},
+					),
+					B_NAME,
+					self.b_commission,
+				)
+		for doctype, name in self.b_records().items():
+			with self.subTest(print=doctype):
+				self.assert_refused_or_empty(
+					http.get(f"{self.url}/printview", params={"doctype": doctype, "name": name}), name
+				)
+				self.assert_refused(
+					http.get(
+						f"{self.url}/api/method/frappe.utils.print_format.download_pdf",
+						params={"doctype": doctype, "name": name},
+					)
+				)
+		file_url = frappe.db.get_value("File", self.b_file, "file_url")
+		secret = http.get(self.url + file_url)
+		self.assertNotIn("B SECRET CONTRACT", secret.text)
+		self.assert_refused(secret)
+		files = http.get(
+			f"{self.url}/api/method/frappe.client.get_list",
+			params={"doctype": "File", "fields": json.dumps(["file_url"]), "limit_page_length": 0},
+		)
+		self.assert_refused_or_empty(files, "b-secret-contract")
+
+	def test_guest(self):
+		http = self.session(None)
+		for path in (
+			"/partner",
+			"/partner/deals",
+			"/partner/commissions",
+			"/partner/payouts",
+			"/partner/profile",
+		):
+			with self.subTest(path=path):
+				self.assert_refused(http.get(self.url + path))
+		for doctype, name in self.b_records().items():
+			self.assert_refused(http.get(f"{self.url}/api/resource/{doctype}/{name}"))
+		self.assert_refused(http.get(f"{self.url}/api/method/prm_app.api.portal.commissions_csv"))
+		self.assert_refused(http.post(f"{self.url}/api/method/prm_app.api.portal.register_deal", data={}))
+		self.assert_refused(http.get(self.url + frappe.db.get_value("File", self.b_file, "file_url")))
+		self.assertEqual(http.get(f"{self.url}/partner/apply").status_code, 200)
+
+	def test_partner_role_limits_areas(self):
+		http = self.session(A_SALES)
+		self.assertEqual(http.get(f"{self.url}/partner/deals").status_code, 200)
+		self.assert_refused(http.get(f"{self.url}/partner/commissions"))
+		self.assert_refused(http.get(f"{self.url}/api/method/prm_app.api.portal.commissions_csv"))
+		self.assert_refused_or_empty(
+			http.get(f"{self.url}/api/resource/Partner Commission/{self.a_commission}"), self.a_commission
+		)
+		self.assert_refused(
+			self.post(
+				http, "prm_app.api.portal.invite_colleague", {"email": "x@example.com", "full_name": "X"}
+			)
+		)
+
+	def test_resources_filtered_by_tier(self):
+		http = self.session()
+		page = http.get(f"{self.url}/partner/resources").text
+		self.assertIn("Portal Resource For Everyone", page)
+		self.assertIn("Portal Resource Bronze", page)
+		self.assertNotIn("Portal Resource Gold Only", page)
+		self.assertNotIn("Portal Resource Unpublished", page)
+		self.assert_refused(http.get(f"{self.url}/api/resource/Partner Resource/{self.resources['gold']}"))
+		self.assert_refused(http.get(f"{self.url}/api/resource/Partner Resource/{self.resources['draft']}"))
+		listed = http.get(f"{self.url}/api/resource/Partner Resource", params={"limit_page_length": 0}).json()
+		self.assertEqual(
+			sorted(r["name"] for r in listed["data"]),
+			sorted([self.resources["all"], self.resources["bronze"]]),
+		)
+
+	# --- CSRF, escaping, uploads ----------------------------------------------------------------------------
+
+	def test_csrf_enforced_on_post(self):
+		http = self.session()
+		deal = {
+			"prospect_name": "Csrf Corp",
+			"expected_amount": 100,
+			"products": json.dumps(["_PRM Software"]),
+			"website": "csrf-corp.example",
+		}
+		refused = self.post(http, "prm_app.api.portal.register_deal", deal, csrf=False)
+		frappe.db.rollback()
+		self.assertEqual(refused.status_code, 400, refused.text[:300])
+		self.assertIn("CSRFTokenError", refused.text)
+		self.assertFalse(frappe.db.exists("Deal Registration", {"prospect_name": "Csrf Corp"}))
+
+	def test_script_in_notes_is_escaped(self):
+		http = self.session()
+		response = self.post(
+			http,
+			"prm_app.api.portal.register_deal",
+			{
+				"prospect_name": "Scripty <b>Corp</b>",
+				"website": "scripty.example",
+				"contact_email": "buyer@scripty.example",
+				"expected_amount": 1200,
+				"expected_close_date": add_days(nowdate(), 20),
+				"products": json.dumps(["_PRM Software"]),
+				"notes": "<script>alert('xss')</script>",
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:500])
+		name = response.json()["message"]["name"]
+		page = http.get(f"{self.url}/partner/deal", params={"name": name}).text
+		self.assertNotIn("<script>alert('xss')</script>", page)
+		# Frappe stores Small Text escaped; the page escapes again: never a live tag
+		self.assertRegex(page, r"&(amp;)?lt;script&(amp;)?gt;alert")
+		self.assertNotIn("<b>Corp</b>", page)
+		listing = http.get(f"{self.url}/partner/deals").text
+		self.assertNotIn("<b>Corp</b>", listing)
+
+	def test_uploads_limited_in_size_and_type(self):
+		http = self.session()
+		method = "prm_app.api.portal.upload_deal_attachment"
+		ok = self.post(http, method, {"name": self.a_deal}, files={"file": ("offer.pdf", b"%PDF-1.4 small")})
+		self.assertEqual(ok.status_code, 200, ok.text[:300])
+		self.created.append(("File", ok.json()["message"]["name"]))
+		self.assertTrue(ok.json()["message"]["file_url"].startswith("/private/files/"))
+		bad_type = self.post(
+			http, method, {"name": self.a_deal}, files={"file": ("x.html", b"<script></script>")}
+		)
+		self.assertNotEqual(bad_type.status_code, 200)
+		self.assertIn("not allowed", bad_type.text)
+		too_big = self.post(
+			http, method, {"name": self.a_deal}, files={"file": ("big.pdf", b"0" * (5 * 1024 * 1024 + 10))}
+		)
+		self.assertNotEqual(too_big.status_code, 200)
+		self.assertIn("larger than", too_big.text)
+		other = self.post(http, method, {"name": self.b_deal}, files={"file": ("a.pdf", b"%PDF")})
+		self.assert_refused(other)
+		# Frappe's generic upload to B's record is refused too
+		generic = self.post(
+			http,
+			"upload_file",
+			{"doctype": "Deal Registration", "docname": self.b_deal, "is_private": 1},
+			files={"file": ("g.pdf", b"%PDF")},
+		)
+		self.assertNotEqual(generic.status_code, 200, generic.text[:300])
+
+	# --- portal actions -----------------------------------------------------------------------------------
+
+	def test_register_and_withdraw_own_deal(self):
+		http = self.session()
+		response = self.post(
+			http,
+			"prm_app.api.portal.register_deal",
+			{
+				"prospect_name": "Own Deal Industries",
+				"website": "own-deal.example",
+				"expected_amount": 2500,
+				"expected_close_date": add_days(nowdate(), 45),
+				"products": json.dumps(["_PRM Software"]),
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:500])
+		name = response.json()["message"]["name"]
+		frappe.db.rollback()  # see what the server committed
+		self.assertEqual(frappe.db.get_value("Deal Registration", name, "partner"), A_NAME)
+		self.assertIn("Own Deal Industries", http.get(f"{self.url}/partner/deals").text)
+		withdrawn = self.post(http, "prm_app.api.portal.withdraw_deal", {"name": name})
+		self.assertEqual(withdrawn.status_code, 200, withdrawn.text[:300])
+		self.assertEqual(withdrawn.json()["message"]["status"], "Withdrawn")
+
+	def test_statement_pdf_and_dashboard(self):
+		http = self.session()
+		pdf = http.get(
+			f"{self.url}/api/method/prm_app.api.portal.statement_pdf",
+			params={"from_date": add_days(nowdate(), -400), "to_date": nowdate()},
+		)
+		self.assertEqual(pdf.status_code, 200, pdf.text[:300])
+		self.assertTrue(pdf.content.startswith(b"%PDF"))
+		dashboard = http.get(f"{self.url}/partner").text
+		self.assertIn("_PRM Portal Bronze", dashboard)
+		self.assertIn("prm-chart", dashboard)
+
+	def test_apply_honeypot_rate_limit_and_approval(self):
+		frappe.cache.delete_value("rl:prm_app.api.portal.apply:127.0.0.1")
+		http = self.session(None)
+		url = f"{self.url}/api/method/prm_app.api.portal.apply"
+		form = {"partner_name": "_PRM Portal Applicant Bot", "email": "bot@bot.example", "full_name": "Bot"}
+		self.assertEqual(http.post(url, data={**form, "company_url": "http://spam"}).status_code, 200)
+		self.assertFalse(frappe.db.exists("Partner", "_PRM Portal Applicant Bot"))
+		form = {
+			"partner_name": "_PRM Portal Applicant Co",
+			"email": "prm.portal.applicant@example.com",
+			"full_name": "Ada Applicant",
+			"message": "<script>x</script>",
+		}
+		self.assertEqual(http.post(url, data=form).status_code, 200)
+		frappe.db.rollback()
+		applicant = frappe.db.get_value(
+			"Partner", "_PRM Portal Applicant Co", ["status", "sales_partner"], as_dict=True
+		)
+		self.assertEqual(applicant.status, "Applicant")
+		self.assertFalse(applicant.sales_partner)
+		self.assertTrue(
+			frappe.db.exists(
+				"ToDo", {"reference_type": "Partner", "reference_name": "_PRM Portal Applicant Co"}
+			)
+		)
+		statuses = [http.post(url, data=form).status_code for _i in range(5)]
+		self.assertIn(429, statuses)
+		frappe.cache.delete_value("rl:prm_app.api.portal.apply:127.0.0.1")
+		# a partner user cannot approve; a Partner Manager (Administrator here) can
+		self.assert_refused(
+			self.post(
+				self.session(),
+				"prm_app.api.portal.approve_application",
+				{"partner": "_PRM Portal Applicant Co"},
+			)
+		)
+		from prm_app.api.portal import approve_application
+
+		result = approve_application("_PRM Portal Applicant Co")
+		frappe.db.commit()  # nosemgrep: tearDownClass deletes the applicant
+		self.assertEqual(result["status"], "Active")
+		self.assertTrue(result["sales_partner"])
+		self.assertEqual(result["user"], "prm.portal.applicant@example.com")
+		self.assertIn("Partner", frappe.get_roles(result["user"]))
+		self.assertEqual(
+			frappe.db.get_value(
+				"Partner User", {"parent": "_PRM Portal Applicant Co", "user": result["user"]}, "partner_role"
+			),
+			"Admin",
+		)

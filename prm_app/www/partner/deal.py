@@ -1,0 +1,16 @@
+"""/partner/deal?name=…: one of the partner's registrations, its conflict check outcome, withdraw."""
+
+import frappe
+from frappe import _
+
+from prm_app import portal
+
+no_cache = 1
+
+
+def get_context(context):
+	partner = portal.page_context(context, area="deals", title=_("Deal Registration"))
+	context.active_route = "/partner/deals"
+	context.deal = portal.deal_detail(partner.name, frappe.form_dict.get("name"))
+	context.title = _("Deal Registration {0}").format(context.deal.name)
+	return context
