@@ -184,7 +184,19 @@ def set_company_defaults(company, method=None):
 
 
 def make_default_settings():
+	"""PRM Settings fields that were never saved get their defaults (a field added by an upgrade has no
+	value on an existing site until someone saves the settings)."""
 	settings = frappe.get_single("PRM Settings")
+	singles = frappe.qb.DocType("Singles")
+	stored = set(
+		frappe.qb.from_(singles)
+		.select(singles.field)
+		.where(singles.doctype == "PRM Settings")
+		.run(pluck=True)
+	)
+	for field in settings.meta.fields:
+		if field.default and field.fieldname not in stored:
+			settings.set(field.fieldname, field.default)
 	if not settings.on_posting_failure:
 		settings.on_posting_failure = "Block the invoice"
 	if settings.holding_days is None:

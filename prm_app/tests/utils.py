@@ -37,6 +37,7 @@ def make_company() -> str:
 		make_item(item, group)
 	if not frappe.db.exists("Customer", CUSTOMER):
 		make_customer(CUSTOMER)
+	make_outgoing_email_account()  # notification emails get queued (never sent in tests)
 	frappe.db.commit()  # nosemgrep: shared, slow-to-build fixtures persist across test runs
 	return COMPANY
 
@@ -228,6 +229,28 @@ def gl_rows(voucher_no: str, voucher_type: str = "Journal Entry") -> list[tuple]
 		fields=["account", "debit", "credit", "party"],
 	)
 	return sorted((r.account, flt(r.debit, 2), flt(r.credit, 2), r.party or None) for r in rows)
+
+
+def make_outgoing_email_account() -> str:
+	"""A default outgoing email account, so notification emails are queued (nothing is sent in tests)."""
+	name = frappe.db.get_value("Email Account", {"default_outgoing": 1, "enable_outgoing": 1})
+	if name:
+		return name
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "_PRM Test Outgoing",
+				"email_id": "prm-test@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"no_smtp_authentication": 1,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 
 
 def receive_payment(si, amount: float, posting_date=None):

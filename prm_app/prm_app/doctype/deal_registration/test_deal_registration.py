@@ -301,8 +301,10 @@ class TestConflicts(DealRegistrationCase):
 		self.as_user(USER_A, doc, "submit_registration")
 		doc.reload()
 		found = {row.matched_doctype: row for row in doc.conflicts}
-		self.assertEqual(found["Customer"].matched_record, CUSTOMER)
-		self.assertGreaterEqual(flt(found["Customer"].score), 90)
+		# the site may hold other customers that look alike; ours must be among the matches
+		ours = [r for r in doc.conflicts if r.matched_doctype == "Customer" and r.matched_record == CUSTOMER]
+		self.assertEqual(len(ours), 1, [(r.matched_doctype, r.matched_record) for r in doc.conflicts])
+		self.assertGreaterEqual(flt(ours[0].score), 90)
 		self.assertIn("acme-widgets.com", found["Lead"].reason)
 		self.assertFalse(doc.has_hard_conflict)
 
