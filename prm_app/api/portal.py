@@ -177,7 +177,8 @@ def statement_pdf(
 		_("Statement"), frappe.scrub(partner.name), getdate(to_date).isoformat()
 	)
 	frappe.local.response.filecontent = pdf
-	frappe.local.response.type = "pdf"
+	# a download (Content-Disposition: attachment, application/pdf), not the inline viewer
+	frappe.local.response.type = "download"
 
 
 # --- profile and colleagues ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ persistent fixtures like ``make_company``'s.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 
@@ -44,10 +45,22 @@ B_PRIVATE = ("B private note", "B Secret Certification", "B SECRET CONTRACT", "p
 
 
 def start_server():
-	"""Frappe's WSGI application on 127.0.0.1 and a free port, in a daemon thread."""
-	from frappe.app import application
+	"""Frappe's WSGI application on 127.0.0.1 and a free port, in a daemon thread, serving this site
+	(whatever Host the client sends: browsers cannot set X-Frappe-Site-Name)."""
+	from frappe.app import StaticDataMiddleware, application
+	from werkzeug.middleware.shared_data import SharedDataMiddleware
 
-	server = make_server(host="127.0.0.1", port=0, app=application, threaded=True)
+	site = frappe.local.site
+
+	def app(environ, start_response):
+		environ["HTTP_X_FRAPPE_SITE_NAME"] = site
+		return application(environ, start_response)
+
+	# static assets and public files as `bench serve` serves them (frappe.app.application_with_statics)
+	sites_path = os.path.abspath(frappe.local.sites_path)
+	app = SharedDataMiddleware(app, {"/assets": os.path.join(sites_path, "assets")})
+	app = StaticDataMiddleware(app, {"/files": sites_path})
+	server = make_server(host="127.0.0.1", port=0, app=app, threaded=True)
 	thread = threading.Thread(target=server.serve_forever, daemon=True)
 	thread.start()
 	return server, f"http://127.0.0.1:{server.server_port}"
