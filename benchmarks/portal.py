@@ -1,0 +1,140 @@
+"""Partner portal dashboard server time for a partner with many commission lines, in a real bench.
+
+    cd ~/frappe-bench/sites && ../env/bin/python /path/to/prm_app/benchmarks/portal.py [--site S] [--lines N] [--runs R]
+
+Inside one transaction that is rolled back afterwards: a partner with a portal user (Admin), N submitted
+Partner Commissions (one Partner Commission Line each: N lines) and N submitted Sales Invoice headers
+through its Sales Partner, spread over the last 24 months, written with bulk inserts. Then, as the
+portal user, times R runs of the dashboard's data (``prm_app.portal.dashboard``) and of the whole
+/partner page rendered server-side (context, tier progress, Jinja). Target: page median <= 200 ms.
+"""
+
+import argparse
+import random
+import statistics
+import time
+
+import frappe
+from frappe.utils import add_days, getdate, nowdate
+
+TARGET_MS = 200
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--site", default=None)
+	parser.add_argument("--lines", type=int, default=50_000)
+	parser.add_argument("--runs", type=int, default=15)
+	args = parser.parse_args()
+
+	frappe.init(
+		site=args.site or frappe.get_site_config(sites_path=".").get("default_site") or "", sites_path="."
+	)
+	frappe.connect()
+	frappe.set_user("Administrator")
+	frappe.flags.in_test = True
+	commit = frappe.db.commit
+	frappe.db.commit = lambda *a, **k: None  # the page commits its CSRF token: keep everything rolled back
+	try:
+		run(args)
+	finally:
+		frappe.db.commit = commit
+		frappe.db.rollback()
+		frappe.destroy()
+
+
+def seed(partner, lines: int) -> None:
+	"""``lines`` commissions (one line each) and as many invoice headers, over the last 24 months."""
+	rng = random.Random(7)
+	today = getdate(nowdate())
+	now = frappe.utils.now()
+	statuses = ("Accrued", "Payable", "Partly Paid", "Paid")
+	commissions, commission_lines, invoices = [], [], []
+	for i in range(lines):
+		day = add_days(today, -rng.randrange(0, 730))
+		total = round(rng.uniform(5, 500), 2)
+		status = statuses[i % 4]
+		paid = total if status == "Paid" else (round(total / 2, 2) if status == "Partly Paid" else 0)
+		name, invoice = f"PRM-BENCH-COM-{i:06d}", f"PRM-BENCH-SI-{i:06d}"
+		commissions.append(
+			(name, now, now, "Administrator", "Administrator", 1, partner.name, partner.company, day, status,
+			 invoice, total, total, paid, total - paid, "USD")
+		)  # fmt: skip
+		commission_lines.append(
+			(f"PRM-BENCH-COL-{i:06d}", now, now, "Administrator", "Administrator", 1, name, "lines",
+			 "Partner Commission", 1, "Commission", "_PRM Software", total * 10, total, "10% of the line")
+		)  # fmt: skip
+		invoices.append(
+			(invoice, now, now, "Administrator", "Administrator", 1, partner.company, "_PRM Test Customer", day,
+			 partner.sales_partner, total * 10, total * 10, "No", 0, 0, "USD", 1)
+		)  # fmt: skip
+	frappe.db.bulk_insert(
+		"Partner Commission",
+		["name", "creation", "modified", "owner", "modified_by", "docstatus", "partner", "company",
+		 "posting_date", "status", "sales_invoice", "total", "base_total", "paid_amount",
+		 "outstanding_amount", "currency"],
+		commissions,
+		chunk_size=5000,
+	)  # fmt: skip
+	frappe.db.bulk_insert(
+		"Partner Commission Line",
+		["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parentfield",
+		 "parenttype", "idx", "kind", "item_code", "base", "amount", "explanation"],
+		commission_lines,
+		chunk_size=5000,
+	)  # fmt: skip
+	frappe.db.bulk_insert(
+		"Sales Invoice",
+		["name", "creation", "modified", "owner", "modified_by", "docstatus", "company", "customer",
+		 "posting_date", "sales_partner", "base_net_total", "net_total", "is_opening", "is_return",
+		 "is_internal_customer", "currency", "conversion_rate"],
+		invoices,
+		chunk_size=5000,
+	)  # fmt: skip
+
+
+def run(args):
+	from frappe.utils import set_request
+	from frappe.website.serve import get_response_content
+
+	from prm_app import portal
+	from prm_app.tests.utils import make_company, make_partner, make_portal_user, make_tier
+
+	make_company()
+	tier = make_tier("_PRM Bench Portal Tier", 91)
+	partner = make_partner("_PRM Bench Portal Partner", tier=tier)
+	user = make_portal_user("prm.bench.portal@example.com", partner)
+	frappe.db.set_value("Partner User", {"parent": partner.name, "user": user}, "partner_role", "Admin")
+	started = time.perf_counter()
+	seed(partner, args.lines)
+	print(f"seeded {args.lines} commissions + lines + invoices in {time.perf_counter() - started:.1f} s")
+
+	frappe.set_user(user)
+	data_ms, page_ms = [], []
+	html = ""
+	for _i in range(args.runs + 2 if args.runs else 1):  # two warm-up runs
+		started = time.perf_counter()
+		partner_info = portal.current_partner()
+		portal.dashboard(partner_info)
+		data_ms.append((time.perf_counter() - started) * 1000)
+		set_request(method="GET", path="/partner")
+		started = time.perf_counter()
+		html = get_response_content("/partner")
+		page_ms.append((time.perf_counter() - started) * 1000)
+	data_ms, page_ms = data_ms[2:], page_ms[2:]
+	if "prm-chart" not in html:
+		start = html.find("Traceback")
+		raise SystemExit(
+			"the page did not render:\n" + (html[start : start + 3000] if start >= 0 else html[-3000:])
+		)
+	total = frappe.db.count("Partner Commission Line", {"parent": ("like", "PRM-BENCH-COM-%")})
+	print(f"/partner dashboard, partner with {total} commission lines, {args.runs} runs (after 2 warm-up):")
+	print(f"  dashboard data : median {statistics.median(data_ms):7.1f} ms   max {max(data_ms):7.1f} ms")
+	print(
+		f"  whole page     : median {statistics.median(page_ms):7.1f} ms   max {max(page_ms):7.1f} ms"
+		f"   (target <= {TARGET_MS} ms: {'met' if statistics.median(page_ms) <= TARGET_MS else 'NOT met'})"
+	)
+
+
+if __name__ == "__main__":
+	main()
