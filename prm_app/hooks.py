@@ -87,11 +87,36 @@ auto_cancel_exempted_doctypes = ["Partner Commission", "Partner Payout"]
 
 permission_query_conditions = {
 	"Deal Registration": "prm_app.permissions.deal_registration_query",
+	"Partner": "prm_app.permissions.partner_query",
+	"Partner Commission": "prm_app.permissions.owned_query",
+	"Partner Payout": "prm_app.permissions.owned_query",
+	"Partner Tier History": "prm_app.permissions.owned_query",
+	"Partner Certification": "prm_app.permissions.owned_query",
+	"Partner Resource": "prm_app.permissions.resource_query",
 }
 
 has_permission = {
 	"Deal Registration": "prm_app.permissions.deal_registration_permission",
+	"Partner": "prm_app.permissions.partner_permission",
+	"Partner Commission": "prm_app.permissions.owned_permission",
+	"Partner Payout": "prm_app.permissions.owned_permission",
+	"Partner Tier History": "prm_app.permissions.owned_permission",
+	"Partner Certification": "prm_app.permissions.owned_permission",
+	"Partner Resource": "prm_app.permissions.resource_permission",
 }
+
+# frappe.client.get_count skips permission checks in v15: partner users count through get_list.
+override_whitelisted_methods = {"frappe.client.get_count": "prm_app.api.client.get_count"}
+
+# Partner portal (/partner): menu for the Partner role.
+standard_portal_menu_items = [
+	{"title": "Partner Dashboard", "route": "/partner", "role": "Partner"},
+	{"title": "Deal Registrations", "route": "/partner/deals", "role": "Partner"},
+	{"title": "Commissions", "route": "/partner/commissions", "role": "Partner"},
+	{"title": "Payouts", "route": "/partner/payouts", "role": "Partner"},
+	{"title": "Partner Resources", "route": "/partner/resources", "role": "Partner"},
+	{"title": "Partner Profile", "route": "/partner/profile", "role": "Partner"},
+]
 
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
