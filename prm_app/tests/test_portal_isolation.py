@@ -196,7 +196,8 @@ class TestPortalIsolation(PRMTestCase):
 
 	@classmethod
 	def remove_leftovers(cls):
-		"""What an aborted earlier run may have committed."""
+		"""What an aborted earlier run may have committed (and the welcome emails queued after commit)."""
+		frappe.db.commit()  # nosemgrep: run after-commit callbacks (emails queue then) before cleaning up
 		for name in frappe.get_all(
 			"Partner Resource", {"title": ("like", "Portal Resource %")}, pluck="name"
 		):
@@ -210,6 +211,16 @@ class TestPortalIsolation(PRMTestCase):
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 		for name in frappe.get_all("Partner Payout", {"partner": B_NAME, "docstatus": 0}, pluck="name"):
 			frappe.delete_doc("Partner Payout", name, force=True, ignore_permissions=True)
+		cls.delete_queued_mail()
+
+	@classmethod
+	def delete_queued_mail(cls):
+		"""The invitation emails queued for the test users (other modules count Email Queue rows)."""
+		queued = frappe.get_all(
+			"Email Queue Recipient", {"recipient": ("like", "prm.portal.%")}, pluck="parent", distinct=True
+		)
+		frappe.db.delete("Email Queue Recipient", {"parent": ("in", queued or [""])})
+		frappe.db.delete("Email Queue", {"name": ("in", queued or [""])})
 		frappe.db.commit()  # nosemgrep: a clean start for the committed fixtures
 
 	@classmethod
@@ -663,6 +674,11 @@ class TestPortalIsolation(PRMTestCase):
 
 		result = approve_application("_PRM Portal Applicant Co")
 		frappe.db.commit()  # nosemgrep: tearDownClass deletes the applicant
+		self.assertTrue(
+			frappe.db.exists("Email Queue Recipient", {"recipient": "prm.portal.applicant@example.com"}),
+			"the welcome (set your password) email was not queued",
+		)
+		self.delete_queued_mail()
 		self.assertEqual(result["status"], "Active")
 		self.assertTrue(result["sales_partner"])
 		self.assertEqual(result["user"], "prm.portal.applicant@example.com")
