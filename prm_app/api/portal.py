@@ -273,7 +273,7 @@ def add_portal_user(partner: str, email: str, full_name: str, partner_role: str)
 				"first_name": first,
 				"last_name": last,
 				"user_type": "Website User",
-				"send_welcome_email": 1,
+				"send_welcome_email": 0,  # sent below, once the user is on the partner
 				"roles": [{"role": "Partner"}],
 			}
 		)
@@ -298,7 +298,19 @@ def add_portal_user(partner: str, email: str, full_name: str, partner_role: str)
 		doc.append("users", {"user": email, "contact": contact, "partner_role": partner_role})
 		doc.flags.ignore_permissions = True
 		doc.save()
+	send_invitation(email)
 	return email
+
+
+def send_invitation(user: str) -> bool:
+	"""Frappe's welcome email (a link to set the password). A mail server that is down must not undo the
+	invitation: the error is logged and a Partner Manager can resend it from the User."""
+	try:
+		frappe.get_doc("User", user).send_welcome_mail_to_user()
+		return True
+	except Exception:
+		frappe.log_error(title=_("Partner portal: invitation email to {0}").format(user))
+		return False
 
 
 @frappe.whitelist(methods=["POST"])

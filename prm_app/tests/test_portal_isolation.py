@@ -33,6 +33,7 @@ from prm_app.tests.utils import (
 )
 
 PASSWORD = "Portal-Test-9f3!x"
+INVITED = "prm.portal.invited@example.com"
 A_NAME, B_NAME = "_PRM Portal Partner A", "_PRM Portal Partner B"
 A_USER, A_SALES, B_USER = (
 	"prm.portal.a@example.com",
@@ -211,6 +212,18 @@ class TestPortalIsolation(PRMTestCase):
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 		for name in frappe.get_all("Partner Payout", {"partner": B_NAME, "docstatus": 0}, pluck="name"):
 			frappe.delete_doc("Partner Payout", name, force=True, ignore_permissions=True)
+		for todo in frappe.get_all(
+			"ToDo", {"reference_type": "Partner", "reference_name": A_NAME}, pluck="name"
+		):
+			frappe.delete_doc("ToDo", todo, force=True, ignore_permissions=True)
+		if frappe.db.exists("Partner", A_NAME):
+			partner = frappe.get_doc("Partner", A_NAME)
+			partner.set("users", [row for row in partner.users if row.user != INVITED])
+			partner.save(ignore_permissions=True)
+		for contact in frappe.get_all("Contact", {"email_id": INVITED}, pluck="name"):
+			frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+		if frappe.db.exists("User", INVITED):
+			frappe.delete_doc("User", INVITED, force=True, ignore_permissions=True)
 		cls.delete_queued_mail()
 
 	@classmethod
@@ -689,3 +702,59 @@ class TestPortalIsolation(PRMTestCase):
 			),
 			"Admin",
 		)
+
+	def test_admin_invites_and_removes_colleagues(self):
+		http = self.session()
+		invited = self.post(
+			http,
+			"prm_app.api.portal.invite_colleague",
+			{"email": INVITED, "full_name": "Ivy Invited", "partner_role": "Finance"},
+		)
+		self.assertEqual(invited.status_code, 200, invited.text[:300])
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value("Partner User", {"parent": A_NAME, "user": INVITED}, "partner_role"),
+			"Finance",
+		)
+		self.assertEqual(frappe.db.get_value("User", INVITED, "user_type"), "Website User")
+		self.assertEqual(frappe.get_roles(INVITED), ["Partner", "All", "Guest"])
+		self.assertTrue(frappe.db.exists("Email Queue Recipient", {"recipient": INVITED}))
+		# another partner's user cannot be pulled in, nor removed
+		hijack = self.post(
+			http,
+			"prm_app.api.portal.invite_colleague",
+			{"email": B_USER, "full_name": "B", "partner_role": "Admin"},
+		)
+		self.assertNotEqual(hijack.status_code, 200)
+		self.assert_refused(self.post(http, "prm_app.api.portal.remove_colleague", {"user": B_USER}))
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Partner User", {"parent": A_NAME, "user": B_USER}))
+		self.assertTrue(frappe.db.exists("Partner User", {"parent": B_NAME, "user": B_USER}))
+		removed = self.post(http, "prm_app.api.portal.remove_colleague", {"user": INVITED})
+		self.assertEqual(removed.status_code, 200, removed.text[:300])
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Partner User", {"parent": A_NAME, "user": INVITED}))
+		self.assertEqual(frappe.db.get_value("User", INVITED, "enabled"), 0)
+		self.delete_queued_mail()
+
+	def test_bank_details_go_to_a_partner_manager(self):
+		http = self.session()
+		response = self.post(
+			http,
+			"prm_app.api.portal.update_profile",
+			{
+				"website": "https://a-partner.example",
+				"bank_name": "First <b>Bank</b>",
+				"iban": "DE89370400440532013000",
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Partner", A_NAME, "website"), "https://a-partner.example")
+		todos = frappe.get_all(
+			"ToDo", {"reference_type": "Partner", "reference_name": A_NAME}, pluck="description"
+		)
+		self.assertTrue(any("DE89370400440532013000" in d for d in todos), todos)
+		self.assertFalse(any("<b>Bank</b>" in d for d in todos), todos)
+		sales = self.session(A_SALES)
+		self.assert_refused(self.post(sales, "prm_app.api.portal.update_profile", {"iban": "X"}))

@@ -2,6 +2,30 @@ frappe.ui.form.on("Partner", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		prm_show_tier_progress(frm);
+		if (
+			frm.doc.status === "Applicant" &&
+			(frappe.user.has_role("Partner Manager") || frappe.user.has_role("System Manager"))
+		) {
+			frm.add_custom_button(__("Approve Application"), () =>
+				frappe.confirm(
+					__("Activate {0}, create its Sales Partner, Supplier and portal user and send the invitation?", [
+						frm.doc.partner_name,
+					]),
+					() =>
+						frappe
+							.xcall("prm_app.api.portal.approve_application", { partner: frm.doc.name })
+							.then((r) => {
+								frappe.show_alert({
+									message: r.user
+										? __("Approved; invitation sent to {0}.", [r.user])
+										: __("Approved."),
+									indicator: "green",
+								});
+								frm.reload_doc();
+							})
+				)
+			);
+		}
 		if (frm.doc.sales_partner) {
 			frm.add_custom_button(
 				__("Sales Invoices"),
