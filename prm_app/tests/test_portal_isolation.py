@@ -758,3 +758,34 @@ class TestPortalIsolation(PRMTestCase):
 		self.assertFalse(any("<b>Bank</b>" in d for d in todos), todos)
 		sales = self.session(A_SALES)
 		self.assert_refused(self.post(sales, "prm_app.api.portal.update_profile", {"iban": "X"}))
+
+	def test_conflict_outcome_never_names_the_other_partner(self):
+		other = self.registration(self.b, "Hooli Incorporated", "hooli.example")
+		self.created.append(("Deal Registration", other.name))
+		other.submit_registration()
+		frappe.db.commit()  # nosemgrep: the server must see B's submitted registration
+		http = self.session()
+		response = self.post(
+			http,
+			"prm_app.api.portal.register_deal",
+			{
+				"prospect_name": "Hooli Incorporated",
+				"website": "hooli.example",
+				"expected_amount": 3000,
+				"expected_close_date": add_days(nowdate(), 40),
+				"products": json.dumps(["_PRM Software"]),
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:500])
+		name = response.json()["message"]["name"]
+		frappe.db.rollback()
+		self.assertTrue(
+			frappe.db.get_all("Deal Registration Conflict", {"parent": name}, pluck="matched_partner")
+		)
+		page = http.get(f"{self.url}/partner/deal", params={"name": name}).text
+		self.assertIn("vendor reviews", page)
+		for secret in (B_NAME, other.name, B_USER):
+			self.assertNotIn(secret, page)
+		# nor through the API: the registration's own JSON is not readable field by field for conflicts
+		own = http.get(f"{self.url}/api/resource/Deal Registration/{name}")
+		self.assert_refused_or_empty(own, B_NAME, other.name)
