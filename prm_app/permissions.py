@@ -172,3 +172,31 @@ def resource_permission(doc, ptype: str | None = None, user: str | None = None, 
 	if not doc.get("minimum_tier"):
 		return True
 	return int(frappe.db.get_value("Partner Tier", doc.minimum_tier, "rank") or 0) <= rank
+
+
+# child tables are listed on their own through frappe.client.get_list(doctype, parent=...): the parent's
+# hooks do not apply there, so each child table a partner user's parent read reaches gets its own
+def partner_user_query(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	return _in_partners("`tabPartner User`.`parent`", partners_seeing(user, "Partner"))
+
+
+def deal_product_query(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	partners = partners_of(user)
+	if not partners:
+		return "1=0"
+	values = ", ".join(frappe.db.escape(p) for p in partners)
+	return (
+		"`tabDeal Registration Product`.`parent` in (select `name` from `tabDeal Registration`"
+		f" where `partner` in ({values}))"
+	)
+
+
+def hidden_from_partners_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Deal Registration Conflict rows name other partners and records: staff only."""
+	return "1=0" if is_partner_user(user or frappe.session.user) else ""

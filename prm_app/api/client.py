@@ -17,3 +17,15 @@ def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = Fal
 		return frappe_get_count(doctype, filters, debug, cache)
 	rows = frappe.get_list(doctype, filters=filters, fields=["count(*) as count"], limit_page_length=0)
 	return int(rows[0].count) if rows else 0
+
+
+@frappe.whitelist()
+def validate_link(doctype: str, docname: str, fields=None):
+	"""For partner users a link is valid only when the user may read that very record (Frappe's checks
+	read permission on the doctype only, which tells whether another partner's record exists)."""
+	from frappe.client import validate_link as frappe_validate_link
+
+	if is_partner_user() and isinstance(docname, str) and not frappe.get_meta(doctype).istable:
+		if frappe.db.exists(doctype, docname) and not frappe.has_permission(doctype, "read", docname):
+			return frappe._dict()
+	return frappe_validate_link(doctype, docname, fields)

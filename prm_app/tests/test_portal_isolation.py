@@ -789,3 +789,64 @@ class TestPortalIsolation(PRMTestCase):
 		# nor through the API: the registration's own JSON is not readable field by field for conflicts
 		own = http.get(f"{self.url}/api/resource/Deal Registration/{name}")
 		self.assert_refused_or_empty(own, B_NAME, other.name)
+
+	def test_child_tables_links_and_search(self):
+		http = self.session()
+		for doctype, parent in (
+			("Partner User", "Partner"),
+			("Deal Registration Product", "Deal Registration"),
+			("Deal Registration Conflict", "Deal Registration"),
+			("Partner Commission Line", "Partner Commission"),
+			("Partner Payout Commission", "Partner Payout"),
+		):
+			with self.subTest(child=doctype):
+				for response in (
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_list",
+						params={
+							"doctype": doctype,
+							"parent": parent,
+							"fields": json.dumps(["*"]),
+							"limit_page_length": 0,
+						},
+					),
+					http.get(
+						f"{self.url}/api/resource/{doctype}",
+						params={"parent": parent, "fields": json.dumps(["*"]), "limit_page_length": 0},
+					),
+				):
+					self.assert_refused_or_empty(response, B_NAME, B_USER, self.b_deal, self.b_commission)
+		own_users = http.get(
+			f"{self.url}/api/method/frappe.client.get_list",
+			params={"doctype": "Partner User", "parent": "Partner", "fields": json.dumps(["user"])},
+		).json()["message"]
+		self.assertIn(A_USER, [row["user"] for row in own_users])
+		for doctype, name in self.b_records().items():
+			with self.subTest(link=doctype):
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.client.validate_link",
+						params={"doctype": doctype, "docname": name},
+					),
+					name,
+				)
+				self.assert_refused_or_empty(
+					http.get(
+						f"{self.url}/api/method/frappe.desk.search.search_link",
+						params={"doctype": doctype, "txt": name[:12]},
+					),
+					name,
+				)
+				self.assert_refused(
+					http.get(
+						f"{self.url}/api/method/frappe.desk.form.load.getdoc",
+						params={"doctype": doctype, "name": name},
+					)
+				)
+		self.assertEqual(
+			http.get(
+				f"{self.url}/api/method/frappe.client.validate_link",
+				params={"doctype": "Partner", "docname": A_NAME},
+			).json()["message"]["name"],
+			A_NAME,
+		)
