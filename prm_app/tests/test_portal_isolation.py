@@ -850,3 +850,28 @@ class TestPortalIsolation(PRMTestCase):
 			).json()["message"]["name"],
 			A_NAME,
 		)
+
+	def test_resource_files_follow_the_tier(self):
+		files = {}
+		for key in ("bronze", "gold"):
+			doc = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"portal-{key}-guide.txt",
+					"attached_to_doctype": "Partner Resource",
+					"attached_to_name": self.resources[key],
+					"is_private": 1,
+					"content": f"{key.upper()} TIER GUIDE".encode(),
+				}
+			).insert(ignore_permissions=True)
+			self.created.append(("File", doc.name))
+			files[key] = doc.file_url
+		frappe.db.commit()  # nosemgrep: the server must see the files
+		http = self.session()
+		bronze = http.get(self.url + files["bronze"])
+		self.assertEqual(bronze.status_code, 200)
+		self.assertIn("BRONZE TIER GUIDE", bronze.text)
+		gold = http.get(self.url + files["gold"])
+		self.assert_refused(gold)
+		self.assertNotIn("GOLD TIER GUIDE", gold.text)
+		self.assert_refused(self.session(None).get(self.url + files["bronze"]))
