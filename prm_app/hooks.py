@@ -93,6 +93,9 @@ permission_query_conditions = {
 	"Partner Tier History": "prm_app.permissions.owned_query",
 	"Partner Certification": "prm_app.permissions.owned_query",
 	"Partner Resource": "prm_app.permissions.resource_query",
+	"Partner User": "prm_app.permissions.partner_user_query",
+	"Deal Registration Product": "prm_app.permissions.deal_product_query",
+	"Deal Registration Conflict": "prm_app.permissions.hidden_from_partners_query",
 }
 
 has_permission = {
@@ -105,17 +108,46 @@ has_permission = {
 	"Partner Resource": "prm_app.permissions.resource_permission",
 }
 
-# frappe.client.get_count skips permission checks in v15: partner users count through get_list.
-override_whitelisted_methods = {"frappe.client.get_count": "prm_app.api.client.get_count"}
+# frappe.client.get_count / validate_link check doctype-level permission only in v15: for partner users
+# they check the records.
+override_whitelisted_methods = {
+	"frappe.client.get_count": "prm_app.api.client.get_count",
+	"frappe.client.validate_link": "prm_app.api.client.validate_link",
+}
 
-# Partner portal (/partner): menu for the Partner role.
+# Partner portal (/partner): menu for the Partner role (Portal Settings drops items without a reference_doctype).
 standard_portal_menu_items = [
-	{"title": "Partner Dashboard", "route": "/partner", "role": "Partner"},
-	{"title": "Deal Registrations", "route": "/partner/deals", "role": "Partner"},
-	{"title": "Commissions", "route": "/partner/commissions", "role": "Partner"},
-	{"title": "Payouts", "route": "/partner/payouts", "role": "Partner"},
-	{"title": "Partner Resources", "route": "/partner/resources", "role": "Partner"},
-	{"title": "Partner Profile", "route": "/partner/profile", "role": "Partner"},
+	{"title": "Partner Dashboard", "route": "/partner", "reference_doctype": "Partner", "role": "Partner"},
+	{
+		"title": "Deal Registrations",
+		"route": "/partner/deals",
+		"reference_doctype": "Deal Registration",
+		"role": "Partner",
+	},
+	{
+		"title": "Commissions",
+		"route": "/partner/commissions",
+		"reference_doctype": "Partner Commission",
+		"role": "Partner",
+	},
+	{
+		"title": "Payouts",
+		"route": "/partner/payouts",
+		"reference_doctype": "Partner Payout",
+		"role": "Partner",
+	},
+	{
+		"title": "Partner Resources",
+		"route": "/partner/resources",
+		"reference_doctype": "Partner Resource",
+		"role": "Partner",
+	},
+	{
+		"title": "Partner Profile",
+		"route": "/partner/profile",
+		"reference_doctype": "Partner",
+		"role": "Partner",
+	},
 ]
 
 override_doctype_dashboards = {

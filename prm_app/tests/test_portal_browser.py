@@ -1,6 +1,6 @@
 """The partner portal in headless Chromium (Debian's chromium + chromedriver, driven by Selenium): log in
 as a partner, open the dashboard, register a deal, download a statement, take screenshots at desktop
-and mobile widths (into /work/shared/screenshots/, or $PRM_SCREENSHOT_DIR) and check the browser console
+and mobile widths (into $TMPDIR/prm-portal-screenshots/, or $PRM_SCREENSHOT_DIR) and check the browser console
 has no errors.
 
 Needs /usr/bin/chromium, /usr/bin/chromedriver and the selenium package in the bench env; without them
@@ -31,7 +31,9 @@ from prm_app.tests.utils import make_company, make_plan, make_tier
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOTS = os.environ.get("PRM_SCREENSHOT_DIR", "/work/shared/screenshots")
+SCREENSHOTS = os.environ.get(
+	"PRM_SCREENSHOT_DIR", os.path.join(tempfile.gettempdir(), "prm-portal-screenshots")
+)
 FLAGS = (
 	"--headless=new",
 	"--no-sandbox",
