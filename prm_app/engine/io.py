@@ -28,29 +28,13 @@ from typing import Any
 
 from prm_app.engine.commission import CommissionLine, Invoice, InvoiceLine, line_key
 from prm_app.engine.errors import EngineError
+from prm_app.engine.frames import OPTIONAL, REQUIRED
 from prm_app.engine.money import ONE, ZERO, currency_precision, format_amount
 from prm_app.engine.plans import Plan, plan_from_json, plan_to_dict
 
-REQUIRED_COLUMNS = ("invoice", "posting_date", "partner", "item_code", "item_group", "base_net_amount")
-OPTIONAL_COLUMNS = (
-	"qty",
-	"customer",
-	"territory",
-	"customer_group",
-	"brand",
-	"cost",
-	"is_return",
-	"return_against",
-	"registered_deal",
-	"new_customer",
-	"partner_tier",
-	"partner_type",
-	"grant_commission",
-	"line_id",
-	"return_line_id",
-	"currency",
-	"conversion_rate",
-)
+# one definition of the lines format, shared with the vectorised path
+REQUIRED_COLUMNS = REQUIRED
+OPTIONAL_COLUMNS = OPTIONAL
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 #: Columns that describe the whole invoice: read from its first row.
 INVOICE_COLUMNS = (
