@@ -23,6 +23,7 @@ from prm_app import commissions
 from prm_app.engine import CommissionLine, compute_commission, state_from_lines
 from prm_app.engine.money import round_magnitude, to_decimal
 from prm_app.engine.plans import period_key
+from prm_app.ledger.commission_journal import journals_among, settlements_of
 
 LINE_KEY = ("kind", "rule", "line_key", "bracket", "period")
 
@@ -49,31 +50,8 @@ def payment_plan(si):
 def settled_amounts(si) -> frappe._dict:
 	"""What the customer paid, what credit notes returned and what was written off, in the invoice's
 	party-account currency, from the Payment Ledger."""
-	ple = frappe.qb.DocType("Payment Ledger Entry")
-	rows = (
-		frappe.qb.from_(ple)
-		.select(
-			ple.voucher_type, ple.voucher_no, frappe.query_builder.functions.Sum(ple.amount).as_("amount")
-		)
-		.where(
-			(ple.against_voucher_type == "Sales Invoice")
-			& (ple.against_voucher_no == si.name)
-			& (ple.voucher_no != si.name)
-			& (ple.delinked == 0)
-		)
-		.groupby(ple.voucher_type, ple.voucher_no)
-		.run(as_dict=True)
-	)
-	write_off_journals = set(
-		frappe.get_all(
-			"Journal Entry",
-			filters={
-				"name": ("in", [r.voucher_no for r in rows if r.voucher_type == "Journal Entry"] or [""]),
-				"voucher_type": "Write Off Entry",
-			},
-			pluck="name",
-		)
-	)
+	rows = [r for r in settlements_of("Sales Invoice", si.name) if r.voucher_no != si.name]
+	write_off_journals = journals_among(rows, {"voucher_type": "Write Off Entry"})
 	result = frappe._dict(paid=0.0, returned=0.0, written_off=flt(si.write_off_amount))
 	for row in rows:
 		if row.voucher_type == "Sales Invoice":

@@ -172,30 +172,8 @@ def journal_settlement(journal_entry: str | None) -> frappe._dict:
 	result = frappe._dict(outstanding=0.0, paid=0.0, clawed_back=0.0)
 	if not journal_entry:
 		return result
-	ple = frappe.qb.DocType("Payment Ledger Entry")
-	rows = (
-		frappe.qb.from_(ple)
-		.select(
-			ple.voucher_type, ple.voucher_no, frappe.query_builder.functions.Sum(ple.amount).as_("amount")
-		)
-		.where(
-			(ple.against_voucher_type == "Journal Entry")
-			& (ple.against_voucher_no == journal_entry)
-			& (ple.delinked == 0)
-		)
-		.groupby(ple.voucher_type, ple.voucher_no)
-		.run(as_dict=True)
-	)
-	clawback_journals = set(
-		frappe.get_all(
-			"Journal Entry",
-			filters={
-				"name": ("in", [r.voucher_no for r in rows if r.voucher_type == "Journal Entry"] or [""]),
-				"prm_partner_commission": ("is", "set"),
-			},
-			pluck="name",
-		)
-	)
+	rows = settlements_of("Journal Entry", journal_entry)
+	clawback_journals = journals_among(rows, {"prm_partner_commission": ("is", "set")})
 	for row in rows:
 		result.outstanding += flt(row.amount)
 		if row.voucher_no == journal_entry:
@@ -205,6 +183,33 @@ def journal_settlement(journal_entry: str | None) -> frappe._dict:
 		else:
 			result.paid -= flt(row.amount)
 	return result
+
+
+def settlements_of(voucher_type: str, voucher_no: str) -> list[frappe._dict]:
+	"""The live Payment Ledger movements against a voucher, summed per voucher that made them (the
+	voucher itself included): what an invoice or a commission journal was settled by."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	return (
+		frappe.qb.from_(ple)
+		.select(
+			ple.voucher_type, ple.voucher_no, frappe.query_builder.functions.Sum(ple.amount).as_("amount")
+		)
+		.where(
+			(ple.against_voucher_type == voucher_type)
+			& (ple.against_voucher_no == voucher_no)
+			& (ple.delinked == 0)
+		)
+		.groupby(ple.voucher_type, ple.voucher_no)
+		.run(as_dict=True)
+	)
+
+
+def journals_among(rows: list[frappe._dict], filters: dict) -> set[str]:
+	"""The Journal Entries among ``rows``' vouchers that match ``filters``."""
+	names = [r.voucher_no for r in rows if r.voucher_type == "Journal Entry"]
+	if not names:
+		return set()
+	return set(frappe.get_all("Journal Entry", filters={"name": ("in", names), **filters}, pluck="name"))
 
 
 def journal_allocated_amount(journal_entry: str | None) -> float:
