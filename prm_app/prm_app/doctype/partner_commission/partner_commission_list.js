@@ -1,5 +1,5 @@
 frappe.listview_settings["Partner Commission"] = {
-	add_fields: ["status", "is_clawback", "total"],
+	add_fields: ["status", "is_clawback", "total", "approved"],
 	get_indicator(doc) {
 		const colors = {
 			Draft: "red",
@@ -11,5 +11,21 @@ frappe.listview_settings["Partner Commission"] = {
 			Cancelled: "red",
 		};
 		return [__(doc.status), colors[doc.status] || "gray", `status,=,${doc.status}`];
+	},
+	onload(listview) {
+		// PRM Settings can require a Partner Manager's approval before commission becomes payable
+		listview.page.add_actions_menu_item(__("Approve"), () => {
+			const names = listview.get_checked_items(true);
+			if (!names.length) {
+				frappe.msgprint(__("Select the commissions to approve."));
+				return;
+			}
+			frappe
+				.xcall("prm_app.payouts.approve_commissions", { names })
+				.then((count) => {
+					frappe.show_alert({ message: __("{0} commissions approved", [count]), indicator: "green" });
+					listview.refresh();
+				});
+		});
 	},
 };
