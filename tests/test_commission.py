@@ -1508,3 +1508,28 @@ def test_run_stream_return_before_its_original(cn_name, cn_date):
 				credit(cn_name, cn_date, "INV-1", item("A", "-100", qty=-1)),
 			],
 		)
+
+
+def test_return_without_line_id_goes_to_the_line_with_room_for_it():
+	# X is on the invoice twice, 5 and 10 units; returning 10 units takes the 10-unit line
+	plan = plan_from_dict({"name": "P", "currency": "USD", "rules": [{"name": "All", "rate": "10"}]})
+	original = make_invoice(
+		name="INV",
+		posting_date="2026-03-01",
+		partner="P1",
+		lines=[
+			{"item_code": "X", "base_net_amount": "50", "qty": "5"},
+			{"item_code": "X", "base_net_amount": "120", "qty": "10"},
+		],
+	)
+	sold = compute_commission(plan, original)
+	credit = make_invoice(
+		name="CN",
+		posting_date="2026-03-05",
+		partner="P1",
+		is_return=True,
+		return_against="INV",
+		lines=[{"item_code": "X", "base_net_amount": "-120", "qty": "-10"}],
+	)
+	result = compute_commission(plan, credit, sold.state, OriginalInvoice(original, sold.lines))
+	assert [(ln.line_key, ln.amount) for ln in result.lines] == [("2", Decimal("-12.00"))]

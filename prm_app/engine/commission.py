@@ -545,13 +545,13 @@ def _match_return_lines(
 					line.item_code,
 					original.name,
 				)
+			# the first line of that item with room for the whole quantity, else the first with any room
+			left = {
+				k: by_key[k].qty - returned.get(k, (ZERO, ZERO))[1] - taken.get(k, ZERO) for k in same_item
+			}
 			key = next(
-				(
-					k
-					for k in same_item
-					if returned.get(k, (ZERO, ZERO))[1] + taken.get(k, ZERO) < by_key[k].qty
-				),
-				same_item[-1],
+				(k for k in same_item if left[k] >= -line.qty),
+				next((k for k in same_item if left[k] > 0), same_item[-1]),
 			)
 		qty = -line.qty
 		taken[key] = taken.get(key, ZERO) + qty

@@ -824,9 +824,11 @@ class _Engine:
 							names[o],
 						)
 						return [(d, 3, error)]
+					# as the reference: room for the whole quantity first, else any room
+					left = {k: qty_of[k] - returned.get(k, (0, 0))[1] - taken.get(k, 0) for k in same}
 					key = next(
-						(k for k in same if returned.get(k, (0, 0))[1] + taken.get(k, 0) < qty_of[k]),
-						same[-1],
+						(k for k in same if left[k] >= -qtys[i]),
+						next((k for k in same if left[k] > 0), same[-1]),
 					)
 				taken[key] = taken.get(key, 0) - qtys[i]
 				matched.append((i, key))
