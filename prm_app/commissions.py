@@ -7,7 +7,6 @@ reverse_for_invoice(si)  on cancel: cancel the commission when nothing depends o
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import frappe
@@ -516,11 +515,3 @@ def post_reversal(si, commission) -> str:
 	doc.docstatus = 1
 	doc.insert()
 	return doc.name
-
-
-def plan_snapshot(commission) -> Plan:
-	return plan_from_json(commission.plan_snapshot)
-
-
-def load_json(text: str | None) -> dict:
-	return json.loads(text) if text else {}

@@ -176,12 +176,7 @@ def payment_ledger_totals(
 	rows = (
 		frappe.qb.from_(ple)
 		.join(pc)
-		.on(
-			(pc.journal_entry == ple.against_voucher_no)
-			& (ple.against_voucher_type == "Journal Entry")
-			& (pc.company == ple.company)
-			& (pc.supplier == ple.party)
-		)
+		.on(against_commission_journal(ple, pc))
 		.select(
 			pc.partner,
 			Sum(ple.amount).as_("ledger_outstanding"),
@@ -210,6 +205,16 @@ def payment_ledger_totals(
 	}
 
 
+def against_commission_journal(ple, pc):
+	"""Join condition: a Payment Ledger row against the partner commission's own Journal Entry."""
+	return (
+		(pc.journal_entry == ple.against_voucher_no)
+		& (ple.against_voucher_type == "Journal Entry")
+		& (pc.company == ple.company)
+		& (pc.supplier == ple.party)
+	)
+
+
 def payment_criterion(ple, company: str):
 	"""A Payment Ledger row allocating another voucher against a commission Journal Entry, that voucher
 	not being a commission Journal Entry itself (a clawback netted with an accrual pays nothing)."""
@@ -230,12 +235,7 @@ def payments_against_commissions(company: str, partner: str, from_date, to_date)
 	rows = (
 		frappe.qb.from_(ple)
 		.join(pc)
-		.on(
-			(pc.journal_entry == ple.against_voucher_no)
-			& (ple.against_voucher_type == "Journal Entry")
-			& (pc.company == ple.company)
-			& (pc.supplier == ple.party)
-		)
+		.on(against_commission_journal(ple, pc))
 		.select(
 			ple.voucher_type,
 			ple.voucher_no,

@@ -434,9 +434,13 @@ def compute_commission(
 	return _compute_sale(plan, invoice, state)
 
 
-def assign_rules(plan: Plan, invoice: Invoice) -> dict[str, list[tuple[str, InvoiceLine, Decimal]]]:
-	"""Each commissionable line under the first rule that matches it: rule name -> (key, line, base)."""
-	candidates = plan.rules_for_invoice(invoice.context())
+def assign_rules(
+	plan: Plan, invoice: Invoice, candidates: tuple[Rule, ...] | None = None
+) -> dict[str, list[tuple[str, InvoiceLine, Decimal]]]:
+	"""Each commissionable line under the first rule that matches it: rule name -> (key, line, base).
+	``candidates``: the plan's rules whose invoice-level conditions hold, when the caller has them."""
+	if candidates is None:
+		candidates = plan.rules_for_invoice(invoice.context())
 	grouped: dict[str, list[tuple[str, InvoiceLine, Decimal]]] = {}
 	chosen: dict[tuple[str, str, str], Rule | None] = {}
 	# remember the first matching rule per the line attributes some rule looks at (not per item code
@@ -463,7 +467,7 @@ def assign_rules(plan: Plan, invoice: Invoice) -> dict[str, list[tuple[str, Invo
 def _compute_sale(plan: Plan, invoice: Invoice, state: PartnerState) -> CommissionResult:
 	doc = _Document(plan, invoice, state, period_key(plan.period, invoice.posting_date), invoice.partner_tier)
 	candidates = plan.rules_for_invoice(invoice.context())
-	grouped = assign_rules(plan, invoice)
+	grouped = assign_rules(plan, invoice, candidates)
 
 	for rule in candidates:
 		items = grouped.get(rule.name)
