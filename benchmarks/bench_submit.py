@@ -44,7 +44,7 @@ class QueryCounter:
 def main():
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", default=None)
-	parser.add_argument("--runs", type=int, default=15)
+	parser.add_argument("--runs", type=int, default=30)
 	parser.add_argument("--lines", type=int, default=20)
 	args = parser.parse_args()
 

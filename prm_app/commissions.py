@@ -61,12 +61,14 @@ def is_commissionable(si) -> bool:
 	)
 
 
-def partner_for(si) -> frappe._dict | None:
+PARTNER_FIELDS = ("name", "status", "tier", "partner_type", "commission_plan", "supplier", "company")
+
+
+def partner_for(si, for_update: bool = False) -> frappe._dict | None:
+	"""The Partner of the invoice's Sales Partner; ``for_update`` also takes the partner lock (see
+	``lock_partner``) in the same query."""
 	return frappe.db.get_value(
-		"Partner",
-		{"sales_partner": si.sales_partner},
-		["name", "status", "tier", "partner_type", "commission_plan", "supplier", "company"],
-		as_dict=True,
+		"Partner", {"sales_partner": si.sales_partner}, PARTNER_FIELDS, as_dict=True, for_update=for_update
 	)
 
 
@@ -293,7 +295,7 @@ def accrue_for_invoice(si):
 	commission). Running it twice posts nothing new."""
 	if not is_commissionable(si):
 		return None
-	partner = partner_for(si)
+	partner = partner_for(si, for_update=True)  # locked before the idempotency check: one posting wins
 	if not partner:
 		return None
 	key = idempotency_key(si.name, partner.name)
@@ -301,7 +303,6 @@ def accrue_for_invoice(si):
 	if existing:
 		return existing
 	commission_accounts(si.company)  # a missing account fails before anything is written
-	lock_partner(partner.name)
 	try:
 		if si.is_return:
 			return _accrue_return(si, partner, key)

@@ -22,7 +22,13 @@ class PartnerCommission(Document):
 		if not rows:
 			return
 		columns = list(rows[0])
-		frappe.db.bulk_insert("Partner Commission Line", columns, [[r.get(c) for c in columns] for r in rows])
+		placeholders = "({})".format(", ".join(["%s"] * len(columns)))
+		frappe.db.sql(
+			"insert into `tabPartner Commission Line` ({}) values {}".format(
+				", ".join(f"`{c}`" for c in columns), ", ".join([placeholders] * len(rows))
+			),
+			[r.get(c) for r in rows for c in columns],
+		)
 		for row in self.lines:
 			row.flags.inserted_with_parent = True
 
@@ -75,7 +81,11 @@ class PartnerCommission(Document):
 	def post_journal_entry(self):
 		journal_entry = post_commission_journal(self)
 		if journal_entry:
-			self.db_set("journal_entry", journal_entry, update_modified=False)
+			# a plain update: db_set would reload the just-inserted commission and its lines first
+			frappe.db.set_value(
+				self.doctype, self.name, "journal_entry", journal_entry, update_modified=False
+			)
+			self.journal_entry = journal_entry
 
 	def amount_paid(self) -> float:
 		return journal_allocated_amount(self.journal_entry)
