@@ -792,19 +792,27 @@ def test_full_return_of_a_multi_line_step_invoice_mirrors_its_true_up():
 	book = Book(plan)
 	lines = [("X", "8000.05"), ("Y", "3333.33"), ("Z", "1234.57")]
 	original = book.post(sale("INV-1", "2026-01-10", *(item(c, a) for c, a in lines)))
-	# X 8,000.05 at 5% = 400.00; Y reaches 10%: 333.333 -> 333.33, true-up 8,000.05 x 5% -> 400.00;
-	# Z 123.457 -> 123.46
+	# rounded on the running total: X 0 -> 8,000.05 at 5% = 400.0025 -> 400.00; Y at 10%: 1,133.338 -> 1,133.34
+	# less 800.005 -> 800.01 = 333.33; its true-up 800.01 - 400.00 = 400.01 (8,000.05 x 5% alone would
+	# round to 400.00); Z 1,256.795 -> 1,256.80 less 1,133.34 = 123.46. The invoice earns 1,256.80, the
+	# rounded 10% of its 12,567.95
 	check(
 		original,
 		(COMMISSION, "400.00"),
 		(COMMISSION, "333.33"),
-		(TRUE_UP, "400.00"),
+		(TRUE_UP, "400.01"),
 		(COMMISSION, "123.46"),
 	)
+	assert original.total == D("1256.80")
+	assert original.lines[2].explanation == (
+		"True-up: 8,000.05 already in the 2026-Q1 volume moves from 5% to 10% (rule Products, "
+		"bracket 10,000+) (rounded on the period's running total)"
+	)
 	cn = book.post(credit("CN-1", "2026-01-20", "INV-1", *(item(c, f"-{a}", -1) for c, a in lines)))
-	check(cn, (COMMISSION, "-123.46"), (COMMISSION, "-333.33"), (TRUE_UP, "-400.00"), (COMMISSION, "-400.00"))
+	check(cn, (COMMISSION, "-123.46"), (COMMISSION, "-333.33"), (TRUE_UP, "-400.01"), (COMMISSION, "-400.00"))
 	assert cn.lines[2].explanation == (
-		"True-up: 8,000.05 already in the 2026-Q1 volume moves from 10% to 5% (rule Products, bracket 0–10,000)"
+		"True-up: 8,000.05 already in the 2026-Q1 volume moves from 10% to 5% (rule Products, "
+		"bracket 0–10,000) (rounded on the period's running total)"
 	)
 	assert cn.lines[2].rate == D(-5)
 
@@ -932,16 +940,19 @@ def test_three_partial_returns_reverse_the_minimum_in_proportion():
 	assert book.total() == 0
 
 
-@pytest.mark.xfail(
-	strict=True,
-	reason="open question: with brackets each credit note's slices are rounded on their own (not "
-	"cumulatively), so thirds of 10.00 come back as 3 x 3.33 and leave 0.01",
-)
 def test_three_partial_returns_with_brackets_net_to_exactly_zero():
 	plan = plan_of({"name": "Products", "brackets": [{"from": 0, "rate": 10}]})
 	thirds = [[item("A", "-33.33", qty=-1)], [item("A", "-33.33", qty=-1)], [item("A", "-33.34", qty=-1)]]
-	book, original, _ = _thirds(plan, [item("A", "100.00", qty=3)], thirds)
+	book, original, notes = _thirds(plan, [item("A", "100.00", qty=3)], thirds)
 	check(original, (COMMISSION, "10.00"))
+	# on the running total: 10.00 -> 6.67 -> 3.33 -> 0.00 (each third alone would give 3.33 three times)
+	check(notes[0], (COMMISSION, "-3.33"))
+	check(notes[1], (COMMISSION, "-3.34"))
+	check(notes[2], (COMMISSION, "-3.33"))
+	assert notes[0].lines[0].explanation == "10% of -33.33 (rule Products, bracket 0+)"
+	assert notes[1].lines[0].explanation == (
+		"10% of -33.33 (rule Products, bracket 0+) (rounded on the period's running total)"
+	)
 	assert book.total() == 0
 
 
@@ -1533,3 +1544,101 @@ def test_return_without_line_id_goes_to_the_line_with_room_for_it():
 	)
 	result = compute_commission(plan, credit, sold.state, OriginalInvoice(original, sold.lines))
 	assert [(ln.line_key, ln.amount) for ln in result.lines] == [("2", Decimal("-12.00"))]
+
+
+# --- brackets: rounding on the running total ---------------------------------------------------------------
+
+
+def _bracket_plan(data, mode):
+	from hypothesis import strategies as st
+
+	cuts = sorted(data.draw(st.sets(st.integers(1, 400), min_size=0, max_size=3)))
+	lowers = [0, *cuts]
+	brackets = [
+		{
+			"from": lower,
+			"to": lowers[i + 1] if i + 1 < len(lowers) else None,
+			"rate": str(D(data.draw(st.integers(0, 3000))) / 100),
+		}
+		for i, lower in enumerate(lowers)
+	]
+	method = data.draw(st.sampled_from([LEGACY, BANKERS, COMMERCIAL]))
+	multiplier = str(D(data.draw(st.integers(50, 200))) / 100)
+	return (
+		plan_of(
+			{"name": "B", "brackets": brackets},
+			bracket_mode=mode,
+			rounding_method=method,
+			tier_multipliers={"Gold": multiplier},
+		),
+		brackets,
+	)
+
+
+def _rounded_whole(plan, brackets, volume, mode):
+	"""The commission on a period's whole volume, computed directly from the brackets: marginal, each
+	bracket's slice rounded (a line each); step, the whole volume at the reached bracket's rate, rounded."""
+	from prm_app.engine.money import round_magnitude
+
+	def rounded(exact):
+		return round_magnitude(
+			exact / 100 * plan.multiplier("Gold"), plan.money_precision, plan.rounding_method
+		)
+
+	if mode == "marginal":
+		return sum(
+			(
+				rounded(
+					(min(volume, D(b["to"]) if b["to"] is not None else volume) - D(b["from"])) * D(b["rate"])
+				)
+				for b in brackets
+				if volume > D(b["from"])
+			),
+			D(0),
+		)
+	rate = next(D(b["rate"]) for b in reversed(brackets) if volume >= D(b["from"]))
+	return rounded(volume * rate)
+
+
+@pytest.mark.parametrize("mode", ["marginal", "step"])
+def test_bracket_documents_add_up_to_the_rounded_whole_and_returns_to_zero(mode):
+	"""Sales of one period and several partial credit notes each, in any order: after every document the
+	period's commission is the rounded commission on its volume, and once everything is returned it is
+	exactly 0.00."""
+	from hypothesis import given, settings
+	from hypothesis import strategies as st
+
+	@settings(max_examples=150, deadline=None)
+	@given(st.data())
+	def run(data):
+		plan, brackets = _bracket_plan(data, mode)
+		book = Book(plan)
+		pending = []  # (invoice name, item code, cents still to return, units)
+		for n in range(data.draw(st.integers(1, 4))):
+			cents = data.draw(st.integers(1, 40000))
+			name = f"INV-{n}"
+			book.post(sale(name, "2026-01-10", item("A", str(D(cents) / 100), qty=3), partner_tier="Gold"))
+			pending.append([name, cents, 3])
+		count = 0
+		while pending:
+			k = data.draw(st.integers(0, len(pending) - 1))
+			name, cents, units = pending[k]
+			part = cents if units == 1 else data.draw(st.integers(0, cents))
+			count += 1
+			book.post(
+				credit(
+					f"CN-{count}",
+					"2026-01-20",
+					name,
+					item("A", str(-D(part) / 100), qty=-1),
+					partner_tier="Gold",
+				)
+			)
+			pending[k] = [name, cents - part, units - 1]
+			if units == 1:
+				pending.pop(k)
+			volume = book.state.volume[("B", "2026-Q1")]
+			assert book.total() == _rounded_whole(plan, brackets, volume, mode)
+		assert book.total() == 0
+
+	run()

@@ -19,7 +19,10 @@ Per rule, in plan order, a document's commission is:
 3. a **cap per period** adjustment so the rule's earnings in the period never exceed the cap.
 
 Every line is rounded once, on its magnitude (``money.round_magnitude``), so a reversal mirrors its
-accrual to the cent.
+accrual to the cent. A bracketed rule's lines are rounded on the period's running total (the rounded
+commission on the bracket's volume after the document less the rounded one before it), so a period's
+documents add up to the rounded commission on its whole volume whatever their order, and several partial
+credit notes give back exactly what the sale earned.
 
 Returns (``is_return`` with ``return_against``) belong to the period of the original invoice and use the
 plan and attributes of the original (the caller passes the original and its commission lines). Without
@@ -223,6 +226,9 @@ def line_base(plan: Plan, line: InvoiceLine) -> Decimal:
 # --- the computation -----------------------------------------------------------------------------------
 
 
+RUNNING_TOTAL_NOTE = " (rounded on the period's running total)"
+
+
 class _Document:
 	"""Accumulates one document's lines and state changes (copy-on-write of the partner state)."""
 
@@ -233,6 +239,7 @@ class _Document:
 		self.period = period
 		self.tier = tier
 		self.multiplier = plan.multiplier(tier)
+		self.factor = self.multiplier / HUNDRED  # a rate in % times this is the fraction to pay
 		self._scaled = "" if self.multiplier == ONE else f" × {format_number(self.multiplier)} (tier {tier})"
 		self.precision = plan.money_precision
 		self.lines: list[CommissionLine] = []
@@ -274,6 +281,24 @@ class _Document:
 		self.lines.append(line)
 		return line
 
+	def on_running_total(
+		self, start: Decimal, end: Decimal, rate: Decimal, start_rate: Decimal | None = None
+	) -> tuple[Decimal, str]:
+		"""Commission on a bracket's volume moving from ``start`` to ``end`` (``rate`` at the end,
+		``start_rate`` at the start, default the same): the rounded commission on the running total at
+		the end less the rounded one at the start. Rounded this way the documents of a period always add
+		up to the rounded commission on its whole volume, so several credit notes that return a sale give
+		back exactly what it earned (rounding each slice on its own could leave a cent). Returns the
+		amount and a note for the explanation when this moved a cent against rounding the line alone."""
+		at_end = self.round(end * rate * self.factor)
+		if not start:
+			return at_end, ""
+		start_rate = rate if start_rate is None else start_rate
+		amount = at_end - self.round(start * start_rate * self.factor)
+		if self.round((end * rate - start * start_rate) * self.factor) == amount:
+			return amount, ""
+		return amount, RUNNING_TOTAL_NOTE
+
 	def get_volume(self, key: tuple[str, str]) -> Decimal:
 		return self.volume.get(key, self.state.volume.get(key, ZERO))
 
@@ -299,16 +324,18 @@ class _Document:
 		first = True
 		for bracket in brackets:
 			lower = None if bracket is rule.brackets[0] else bracket.lower
-			piece = _clamp(after, lower, bracket.upper) - _clamp(before, lower, bracket.upper)
+			end, start = _clamp(after, lower, bracket.upper), _clamp(before, lower, bracket.upper)
+			piece = end - start
 			if not piece:
 				continue
-			exact = piece * bracket.rate / HUNDRED * self.multiplier
+			offset = lower or ZERO
+			amount, note = self.on_running_total(start - offset, end - offset, bracket.rate)
 			self.add(
 				rule,
 				COMMISSION,
-				self.round(exact),
+				amount,
 				f"{format_number(bracket.rate)}% of {self.money(piece)}{self.scaled()} "
-				f"(rule {rule.name}, bracket {bracket.label})",
+				f"(rule {rule.name}, bracket {bracket.label}){note}",
 				rate=bracket.rate,
 				base=piece,
 				qty=qty if first else ZERO,
@@ -321,12 +348,13 @@ class _Document:
 		old, new = rule.bracket_for(before), rule.bracket_for(after)
 		top = new if after > before else old
 		piece = after - before
-		exact = piece * top.rate / HUNDRED * self.multiplier
+		amount, note = self.on_running_total(before, after, top.rate)
 		self.add(
 			rule,
 			COMMISSION,
-			self.round(exact),
-			f"{format_number(top.rate)}% of {self.money(piece)}{self.scaled()} (rule {rule.name}, bracket {top.label})",
+			amount,
+			f"{format_number(top.rate)}% of {self.money(piece)}{self.scaled()} (rule {rule.name}, bracket {top.label})"
+			f"{note}",
 			rate=top.rate,
 			base=piece,
 			qty=qty,
@@ -337,13 +365,14 @@ class _Document:
 			earlier = min(before, after)
 			delta = new.rate - old.rate
 			if earlier:
+				amount, note = self.on_running_total(earlier, earlier, new.rate, old.rate)
 				self.add(
 					rule,
 					TRUE_UP,
-					self.round(earlier * delta / HUNDRED * self.multiplier),
+					amount,
 					f"True-up: {self.money(earlier)} already in the {self.period} volume moves from "
 					f"{format_number(old.rate)}% to {format_number(new.rate)}%{self.scaled()} "
-					f"(rule {rule.name}, bracket {new.label})",
+					f"(rule {rule.name}, bracket {new.label}){note}",
 					rate=delta,
 					base=earlier,
 					bracket=new.label,

@@ -69,6 +69,7 @@ from prm_app.engine.commission import (
 	MAXIMUM,
 	MINIMUM,
 	REVERSAL,
+	RUNNING_TOTAL_NOTE,
 	TRUE_UP,
 	CommissionLine,
 	Invoice,
@@ -1058,7 +1059,7 @@ class _Engine:
 			nb = len(rows)
 			up = after > before
 			if self.plan.bracket_mode == "marginal":
-				pieces = []
+				pieces, ends = [], []
 				for lower, upper, _, _ in rows:
 					a, b = after, before
 					if lower is not None:
@@ -1066,6 +1067,7 @@ class _Engine:
 					if upper is not None:
 						a, b = np.minimum(a, upper), np.minimum(b, upper)
 					pieces.append(a - b)
+					ends.append((b - (lower or 0), a - (lower or 0)))  # in the bracket, from its lower bound
 				first = np.full(len(i), -1, dtype=np.int64)
 				for k in range(nb):  # ascending: the lowest bracket moving up, the highest moving down
 					nz = pieces[k] != 0
@@ -1076,6 +1078,7 @@ class _Engine:
 					if len(m) == 0:
 						continue
 					piece = pieces[k][m]
+					start, end = ends[k][0][m], ends[k][1][m]
 					self.out.add(
 						len(m),
 						**{name: v[m] if np.ndim(v) else v for name, v in common.items()},
@@ -1085,7 +1088,9 @@ class _Engine:
 						rate=rate,
 						base=piece,
 						qty=self.cast(np.where(first[m] == k, ev["qty"][i][m], 0)),
-						amount=self.rounded(piece * rate * mult[m], exponent),
+						# rounded on the running total, as the reference does
+						amount=self.rounded(end * rate * mult[m], exponent)
+						- self.rounded(start * rate * mult[m], exponent),
 					)
 			else:
 				lowers = self.cast([row[0] for row in rows[1:]])
@@ -1103,7 +1108,8 @@ class _Engine:
 					rate=rates[top],
 					base=piece,
 					qty=ev["qty"][i],
-					amount=self.rounded(piece * rates[top] * mult, exponent),
+					amount=self.rounded(after * rates[top] * mult, exponent)
+					- self.rounded(before * rates[top] * mult, exponent),
 				)
 				step = rates[new] - rates[old]
 				earlier = np.minimum(before, after)
@@ -1119,7 +1125,8 @@ class _Engine:
 						bracket=labels[new[m]],
 						rate=step[m],
 						base=earlier[m],
-						amount=self.rounded(earlier[m] * step[m] * mult[m], exponent),
+						amount=self.rounded(earlier[m] * rates[new[m]] * mult[m], exponent)
+						- self.rounded(earlier[m] * rates[old[m]] * mult[m], exponent),
 					)
 
 	def limits(self) -> None:
@@ -1444,6 +1451,7 @@ class _Engine:
 				if rule.brackets:
 					text = (
 						f"{format_number(rate)}% of {money(base)}{scaled} (rule {rule.name}, bracket {label})"
+						f"{self.rounding_note(base, rate, mult, amount)}"
 					)
 				elif rule.rate_type == "per_invoice":
 					text = f"{money(rate)} per invoice{scaled} (rule {rule.name})"
@@ -1458,7 +1466,7 @@ class _Engine:
 				text = (
 					f"True-up: {money(base)} already in the {self.period_texts[self.period[d]]} volume moves from "
 					f"{format_number(new - rate)}% to {format_number(new)}%{scaled} "
-					f"(rule {rule.name}, bracket {label})"
+					f"(rule {rule.name}, bracket {label}){self.rounding_note(base, rate, mult, amount)}"
 				)
 			elif kind == K_MINIMUM:
 				limit = rule.min_per_invoice
@@ -1482,6 +1490,11 @@ class _Engine:
 				text = notes[i]
 			out[i] = text
 		return out
+
+	def rounding_note(self, base: Decimal, rate: Decimal, mult: Decimal, amount: Decimal) -> str:
+		"""The reference's note on a bracket line whose running-total rounding moved a cent."""
+		plain = round_magnitude(base * rate / HUNDRED * mult, self.p, self.method)
+		return "" if plain == amount else RUNNING_TOTAL_NOTE
 
 	def run(self) -> pd.DataFrame:
 		if self.n == 0:

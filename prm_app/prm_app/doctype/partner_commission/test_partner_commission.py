@@ -171,6 +171,35 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(flt(c2.total), -90.0)
 		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
 
+	def test_bracketed_sale_returned_in_three_credit_notes_nets_to_zero(self):
+		plan = make_plan(
+			"_PRM Marginal",
+			[{"rule_name": "Volume", "rate_type": "Percentage", "rate": 0}],
+			[
+				{"rule_name": "Volume", "from_amount": 0, "to_amount": 1000, "rate": 10},
+				{"rule_name": "Volume", "from_amount": 1000, "rate": 12},
+			],
+			period="Quarter",
+		)
+		partner = make_partner("_PRM Partner Thirds", plan=plan)
+		si = make_invoice(partner, [("_PRM Hardware", 3, 33.33)])
+		[accrual] = commissions_of(si.name)
+		self.assertEqual(flt(accrual.total), 10.0)  # 10% of 99.99 = 9.999
+		clawbacks = []
+		for _ in range(3):
+			[clawback] = commissions_of(make_return(si, {"_PRM Hardware": 1}).name)
+			clawbacks.append(flt(clawback.total))
+			self.assertEqual(
+				gl_rows(clawback.journal_entry),
+				sorted(
+					[(EXPENSE, 0.0, -clawbacks[-1], None), (PAYABLE, -clawbacks[-1], 0.0, partner.supplier)]
+				),
+			)
+		# rounded on the period's running total 9.999 -> 6.666 -> 3.333 -> 0: each third alone would be
+		# 3.33 and leave a cent owed to the partner
+		self.assertEqual(clawbacks, [-3.33, -3.34, -3.33])
+		self.assertEqual(supplier_payable(partner.supplier), 0.0)
+
 	def test_amended_invoice_gets_its_own_commission(self):
 		si = make_invoice(self.partner)
 		[pc] = commissions_of(si.name)
