@@ -139,6 +139,12 @@ def post_commission_journal(commission) -> str | None:
 		else:
 			entry["cost_center"] = row.cost_center or accounts.cost_center
 		je.append("accounts", entry)
+	# ERPNext fills each row's "against" (the General Ledger's Against Account) only while a journal is a
+	# draft; this one is inserted as submitted, so fill it the same way here (amounts in company currency)
+	for account_row in je.accounts:
+		account_row.debit = account_row.debit_in_account_currency
+		account_row.credit = account_row.credit_in_account_currency
+	je.set_against_account()
 	je.flags.ignore_permissions = True
 	je.docstatus = 1  # inserted as submitted: one write instead of insert + submit
 	je.insert()

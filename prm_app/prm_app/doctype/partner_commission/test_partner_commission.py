@@ -79,6 +79,49 @@ class TestCommissionPosting(PRMTestCase):
 		lines = frappe.get_all("Partner Commission Line", filters={"parent": pc.name}, pluck="explanation")
 		self.assertIn("10% of 1,200.00 (rule All)", lines)
 
+	def test_general_ledger_shows_the_against_account(self):
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		cn = make_return(si)
+		[clawback] = commissions_of(cn.name)
+		for journal in (pc.journal_entry, clawback.journal_entry):
+			against = dict(
+				frappe.get_all(
+					"GL Entry",
+					filters={"voucher_no": journal, "is_cancelled": 0},
+					fields=["account", "against"],
+					as_list=True,
+				)
+			)
+			# as a journal entered in the desk: the expense is against the supplier, the payable against
+			# the expense account
+			self.assertEqual(against, {EXPENSE: self.partner.supplier, PAYABLE: EXPENSE})
+
+	def test_patch_fills_the_against_account_of_earlier_journals(self):
+		from prm_app.patches.v0_1 import journal_against_accounts
+
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		# as journals posted before the fix were stored
+		frappe.db.sql("update `tabGL Entry` set against = null where voucher_no = %s", pc.journal_entry)
+		frappe.db.sql(
+			"update `tabJournal Entry Account` set against_account = null where parent = %s", pc.journal_entry
+		)
+		journal_against_accounts.execute()
+		against = dict(
+			frappe.get_all(
+				"GL Entry",
+				filters={"voucher_no": pc.journal_entry},
+				fields=["account", "against"],
+				as_list=True,
+			)
+		)
+		self.assertEqual(against, {EXPENSE: self.partner.supplier, PAYABLE: EXPENSE})
+		rows = frappe.get_all(
+			"Journal Entry Account", filters={"parent": pc.journal_entry}, pluck="against_account"
+		)
+		self.assertEqual(sorted(rows), sorted([self.partner.supplier, EXPENSE]))
+
 	def test_accounts_payable_report_shows_the_commission(self):
 		from erpnext.accounts.report.accounts_payable.accounts_payable import execute
 
