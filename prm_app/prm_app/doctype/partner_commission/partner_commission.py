@@ -3,6 +3,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.model.naming import make_autoname
 from frappe.utils import flt
 
 from prm_app import payouts
@@ -31,6 +32,14 @@ class PartnerCommission(Document):
 		)
 		for row in self.lines:
 			row.flags.inserted_with_parent = True
+
+	def set_new_name(self, force=False, set_name=None, set_child_names=True):
+		"""The lines get their random names directly: Frappe's per-row naming (hooks, naming rules,
+		validation) cost a millisecond per 15 lines on every posting."""
+		super().set_new_name(force=force, set_name=set_name, set_child_names=False)
+		if set_child_names:
+			for row in self.get_all_children():
+				row.name = make_autoname("hash", row.doctype)
 
 	def validate(self):
 		self.set_totals()
