@@ -1642,3 +1642,32 @@ def test_bracket_documents_add_up_to_the_rounded_whole_and_returns_to_zero(mode)
 		assert book.total() == 0
 
 	run()
+
+
+# --- returns whose base exceeds the original's -------------------------------------------------------------
+
+
+def test_a_return_worth_more_than_the_sale_reverses_all_of_it_and_no_more():
+	"""A credit note can exceed the original line's base in data given to the engine (ERPNext's own return
+	checks prevent it): the line's commission is reversed in full, never beyond it."""
+	plan = plan_of({"name": "Products", "rate": "10"})
+	book = Book(plan)
+	check(book.post(sale("INV-1", "2026-01-10", item("A", "1100", qty=2))), (COMMISSION, "110.00"))
+	# 600 of 1,100 returned: 60.00
+	check(book.post(credit("CN-1", "2026-01-20", "INV-1", item("A", "-600", qty=-1))), (REVERSAL, "-60.00"))
+	# another 600: the running return is 1,200 of 1,100, capped at 1,100: the remaining 50.00
+	cn = book.post(credit("CN-2", "2026-01-21", "INV-1", item("A", "-600", qty=-1)))
+	check(cn, (REVERSAL, "-50.00"))
+	assert cn.lines[0].explanation == "Return of 45.45% of the 110.00 commission on INV-1 (rule Products)"
+	assert book.total() == 0
+
+
+def test_a_single_return_worth_more_than_the_sale_nets_to_zero():
+	plan = plan_of({"name": "Flat", "rate_type": "per_invoice", "rate": "25"})
+	book = Book(plan)
+	book.post(sale("INV-1", "2026-01-10", item("A", "1000", qty=1)))
+	cn = book.post(credit("CN-1", "2026-01-20", "INV-1", item("A", "-1090.91", qty=-1)))
+	assert [ln.explanation for ln in cn.lines] == [
+		"Return of 100% of the 25.00 commission on INV-1 (rule Flat)",
+	]
+	assert book.total() == 0

@@ -679,10 +679,17 @@ def _compute_return(
 	return doc.result()
 
 
+def capped(part: Decimal, whole: Decimal) -> Decimal:
+	"""``part`` of ``whole``, at most all of it: a credit note whose base exceeds the original line's
+	(ERPNext's return checks prevent it; data given to the simulator need not) reverses 100% of the line,
+	never more."""
+	return min(part, whole) if whole >= 0 else max(part, whole)
+
+
 def _share(amount: Decimal, whole: Decimal, part: Decimal, doc: _Document) -> Decimal:
 	if not whole:
 		return amount if part else ZERO
-	return doc.round(amount * part / whole)
+	return doc.round(amount * capped(part, whole) / whole)
 
 
 def _reverse_share(
@@ -699,7 +706,7 @@ def _reverse_share(
 	amount = -(_share(original.amount, whole, after, doc) - _share(original.amount, whole, before, doc))
 	if not amount and not returned:
 		return
-	part = (after - before) / whole * HUNDRED if whole else HUNDRED
+	part = (capped(after, whole) - capped(before, whole)) / whole * HUNDRED if whole else HUNDRED
 	base, qty = returned if returned else (after - before, ZERO)
 	what = {
 		COMMISSION: "commission",

@@ -74,6 +74,7 @@ from prm_app.engine.commission import (
 	CommissionLine,
 	Invoice,
 	InvoiceLine,
+	capped,
 	validate_invoice,
 )
 from prm_app.engine.errors import InvoiceError, StateError, UnknownInvoiceError
@@ -1228,7 +1229,8 @@ class _Engine:
 		whole_ = Decimal(whole).scaleb(-scale)
 		after_ = Decimal(after).scaleb(-scale)
 		before_ = after_ - Decimal(now).scaleb(-scale) if now else after_
-		if whole_:
+		if whole_:  # at most all of the original line, as the reference caps it
+			after_, before_ = capped(after_, whole_), capped(before_, whole_)
 			share_after = round_magnitude(value * after_ / whole_, self.p, self.method)
 			share_before = round_magnitude(value * before_ / whole_, self.p, self.method) if before_ else ZERO
 		else:
