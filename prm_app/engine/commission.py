@@ -21,8 +21,8 @@ Per rule, in plan order, a document's commission is:
 Every line is rounded once, on its magnitude (``money.round_magnitude``), so a reversal mirrors its
 accrual to the cent. A bracketed rule's lines are rounded on the period's running total (the rounded
 commission on the bracket's volume after the document less the rounded one before it), so a period's
-documents add up to the rounded commission on its whole volume whatever their order, and several partial
-credit notes give back exactly what the sale earned.
+documents (at one tier multiplier) add up to the rounded commission on its whole volume whatever their
+order, and several partial credit notes with nothing in between give back exactly what the sale earned.
 
 Returns (``is_return`` with ``return_against``) belong to the period of the original invoice and use the
 plan and attributes of the original (the caller passes the original and its commission lines). Without
