@@ -449,7 +449,25 @@ def sync_invoice_commission_fields(si, commission) -> None:
 		commission = frappe.db.get_value(
 			"Partner Commission", commission, ["name", "total", "base_total"], as_dict=True
 		)
-	commission_name, total, base = commission.name, commission.total, commission.base_total
+	_set_invoice_commission(si, commission.name, commission.total, commission.base_total)
+
+
+def sync_invoice_earned_so_far(si) -> None:
+	"""For a plan paying on payment: ERPNext's commission fields show what the invoice has earned so far
+	(all its commissions), so its Sales Partner reports agree with PRM at any time."""
+	rows = frappe.get_all(
+		"Partner Commission",
+		filters={"sales_invoice": si.name, "docstatus": 1},
+		fields=["name", "total"],
+		order_by="creation",
+	)
+	if not rows:
+		return
+	total = flt(sum(flt(r.total) for r in rows), si.precision("total_commission"))
+	_set_invoice_commission(si, rows[-1].name, total, si.amount_eligible_for_commission)
+
+
+def _set_invoice_commission(si, commission_name: str, total, base) -> None:
 	eligible = flt(si.amount_eligible_for_commission) or flt(base)
 	rate = flt(total) / eligible * 100 if eligible else 0
 	si.db_set(

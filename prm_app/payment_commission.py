@@ -208,6 +208,8 @@ def recompute_invoice(si_name: str, source=None) -> str | None:
 		against=first if result.total < 0 else None,
 		source=source,
 	)
+	if si.docstatus == 1:
+		commissions.sync_invoice_earned_so_far(si)
 	return doc.name
 
 

@@ -64,6 +64,28 @@ class TestCommissionOnPayment(PRMTestCase):
 		self.assertEqual(len(commissions_of(self.si.name)), 2)
 		self.assertEqual(supplier_payable(self.partner.supplier), 100.0)
 
+	def test_erpnext_sales_partner_report_shows_what_was_earned_so_far(self):
+		from erpnext.selling.report.sales_partner_commission_summary.sales_partner_commission_summary import (
+			execute,
+		)
+
+		def report():
+			_columns, data = execute(
+				frappe._dict(
+					doctype="Sales Invoice", company=COMPANY, sales_partner=self.partner.sales_partner
+				)
+			)
+			return {row.name: flt(row.total_commission) for row in data}
+
+		receive_payment(self.si, 300)
+		self.assertEqual(report(), {self.si.name: 30.0})
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", self.si.name, "commission_rate"), 2), 3.0)
+		second = receive_payment(self.si, 700)
+		self.assertEqual(report(), {self.si.name: 100.0})
+		second.cancel()
+		self.assertEqual(report(), {self.si.name: earned(self.si.name)})
+		self.assertEqual(report(), {self.si.name: 30.0})
+
 	def test_cancelled_payment_takes_its_share_back(self):
 		receive_payment(self.si, 300)
 		second = receive_payment(self.si, 700)
