@@ -452,22 +452,29 @@ def sync_invoice_commission_fields(si, commission) -> None:
 	_set_invoice_commission(si, commission.name, commission.total, commission.base_total)
 
 
-def sync_invoice_earned_so_far(si) -> None:
+def sync_invoice_earned_so_far(si, none_is_zero: bool = False) -> None:
 	"""For a plan paying on payment: ERPNext's commission fields show what the invoice has earned so far
-	(all its commissions), so its Sales Partner reports agree with PRM at any time."""
+	(all its commissions), so its Sales Partner reports agree with PRM at any time; ``none_is_zero``:
+	an invoice without commissions shows 0."""
 	rows = frappe.get_all(
 		"Partner Commission",
 		filters={"sales_invoice": si.name, "docstatus": 1},
 		fields=["name", "total"],
 		order_by="creation",
 	)
-	if not rows:
+	if not rows and not none_is_zero:
 		return
 	total = flt(sum(flt(r.total) for r in rows), si.precision("total_commission"))
-	_set_invoice_commission(si, rows[-1].name, total, si.amount_eligible_for_commission)
+	_set_invoice_commission(si, rows[-1].name if rows else None, total, si.amount_eligible_for_commission)
 
 
-def _set_invoice_commission(si, commission_name: str, total, base) -> None:
+def manages_commission(si) -> bool:
+	"""Whether a PRM plan decides this invoice's commission (an active partner with a plan)."""
+	partner = partner_for(si)
+	return bool(partner and partner.status == "Active" and resolve_plan_name(partner))
+
+
+def _set_invoice_commission(si, commission_name: str | None, total, base) -> None:
 	eligible = flt(si.amount_eligible_for_commission) or flt(base)
 	rate = flt(total) / eligible * 100 if eligible else 0
 	si.db_set(

@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
 from prm_app import commissions
 
@@ -28,7 +29,12 @@ def on_submit(doc, method=None):
 
 def _accrue(doc):
 	commission = commissions.accrue_for_invoice(doc)
-	commissions.sync_invoice_commission_fields(doc, commission)
+	if commission:
+		commissions.sync_invoice_commission_fields(doc, commission)
+	elif flt(doc.total_commission) and commissions.manages_commission(doc):
+		# ERPNext computed a commission from the Sales Partner's own rate, but PRM's plan decides, and it
+		# accrued nothing now (a plan paying on payment, or nothing eligible): the invoice says so
+		commissions.sync_invoice_earned_so_far(doc, none_is_zero=True)
 
 
 def _accrue_or_queue(doc):

@@ -86,6 +86,14 @@ class TestCommissionOnPayment(PRMTestCase):
 		self.assertEqual(report(), {self.si.name: earned(self.si.name)})
 		self.assertEqual(report(), {self.si.name: 30.0})
 
+	def test_a_sales_partner_rate_of_erpnext_does_not_count_before_payment(self):
+		frappe.db.set_value("Sales Partner", self.partner.sales_partner, "commission_rate", 5)
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		# ERPNext computed 5% of 1,000 on validate; PRM's plan pays on payment, and nothing is paid yet
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", si.name, "total_commission")), 0.0)
+		receive_payment(si, 500)
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", si.name, "total_commission")), 50.0)
+
 	def test_cancelled_payment_takes_its_share_back(self):
 		receive_payment(self.si, 300)
 		second = receive_payment(self.si, 700)
