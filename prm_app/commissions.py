@@ -27,7 +27,7 @@ from prm_app.engine import (
 )
 from prm_app.engine.money import to_decimal
 from prm_app.engine.plans import period_key
-from prm_app.ledger.commission_journal import commission_accounts
+from prm_app.ledger.commission_journal import commission_accounts, dimension_fields
 from prm_app.utils import engine_error_message
 
 # engine kinds <-> the Select options of Partner Commission Line.kind
@@ -392,9 +392,25 @@ def _accrue_return(si, partner: frappe._dict, key: str) -> str | None:
 	)
 
 
+def by_line_key(si, values) -> dict:
+	"""``values(item)`` per key a commission line may carry: the invoice line's name and, on a credit
+	note, the name of the original line it returns (a reversal line is keyed by the original's)."""
+	out = {}
+	for item in si.items:
+		value = values(item)
+		out[item.name] = value
+		if item.get("sales_invoice_item"):
+			out.setdefault(item.sales_invoice_item, value)
+	return out
+
+
 def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, against=None, source=None):
 	"""Insert and submit the Partner Commission (its submit posts the journal entry)."""
-	cost_centers = {item.name: item.cost_center for item in si.items}
+	cost_centers = by_line_key(si, lambda item: item.cost_center)
+	# accounting dimensions: the line's own, else the invoice's
+	fields = dimension_fields()
+	header = {f: si.get(f) for f in fields if si.get(f)}
+	dimensions = by_line_key(si, lambda item: {**header, **{f: item.get(f) for f in fields if item.get(f)}})
 	doc = frappe.get_doc(
 		{
 			"doctype": "Partner Commission",
@@ -429,6 +445,7 @@ def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, 
 					"cost_center": cost_centers.get(ln.line_key) or si.cost_center,
 					"against_invoice": ln.against or None,
 					"explanation": ln.explanation,
+					**dimensions.get(ln.line_key, header),
 				}
 				for ln in result.lines
 			],

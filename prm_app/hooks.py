@@ -25,6 +25,9 @@ after_install = "prm_app.install.after_install"
 after_migrate = "prm_app.install.after_migrate"
 before_uninstall = "prm_app.install.before_uninstall"
 
+# ERPNext adds a field for every accounting dimension to these doctypes
+accounting_dimension_doctypes = ["Partner Commission Line"]
+
 # Testing
 # -------
 before_tests = "prm_app.tests.before_tests"

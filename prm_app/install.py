@@ -123,6 +123,7 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 def after_install():
 	make_roles()
 	sync_custom_fields()
+	make_dimension_fields()
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
@@ -131,11 +132,29 @@ def after_install():
 def after_migrate():
 	make_roles()
 	sync_custom_fields()
+	make_dimension_fields()
 	make_default_settings()
 
 
 def before_uninstall():
 	delete_custom_fields()
+	for name in frappe.get_all("Custom Field", filters={"dt": ("in", DIMENSION_DOCTYPES)}, pluck="name"):
+		frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+
+
+# Commission lines carry the invoice line's accounting dimensions to the commission expense; ERPNext adds
+# a field for each new dimension to the doctypes its hook lists (prm_app's hooks list these).
+DIMENSION_DOCTYPES = ("Partner Commission Line",)
+
+
+def make_dimension_fields():
+	"""Fields for the accounting dimensions that existed before the app (ERPNext adds later ones)."""
+	from erpnext.accounts.doctype.accounting_dimension.accounting_dimension import (
+		create_accounting_dimensions_for_doctype,
+	)
+
+	for doctype in DIMENSION_DOCTYPES:
+		create_accounting_dimensions_for_doctype(doctype)
 
 
 def make_roles():

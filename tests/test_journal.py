@@ -197,3 +197,20 @@ def test_journal_always_balances_to_the_cent(items):
 		assert payable == []
 	expense = sum((r.debit - r.credit for r in rows if r.account == EXPENSE), D(0))
 	assert expense == net
+
+
+def test_expense_rows_follow_the_accounting_dimensions_of_the_lines():
+	apollo = (("project", "PROJ-APOLLO"),)
+	north = (("branch", "North"), ("project", "PROJ-APOLLO"))
+	rows = draft(
+		[line("100.00", "1"), line("20.00", "2"), line("-5.00", "3", kind=REVERSAL), line("7.00", "4")],
+		cost_centers={"1": MAIN, "2": MAIN, "3": MAIN},
+		dimensions={"1": apollo, "2": north, "3": apollo},
+	)
+	# lines 1 and 3 share cost center and project: one row of 95.00; line 2 adds a branch; line 4 has none
+	assert rows == (
+		JournalRow(account=EXPENSE, debit=D("7.00"), credit=D(0), cost_center=MAIN),
+		JournalRow(account=EXPENSE, debit=D("20.00"), credit=D(0), cost_center=MAIN, dimensions=north),
+		JournalRow(account=EXPENSE, debit=D("95.00"), credit=D(0), cost_center=MAIN, dimensions=apollo),
+		JournalRow(account=PAYABLE, debit=D(0), credit=D("122.00"), party=PARTY),
+	)

@@ -61,6 +61,15 @@ def commission_accounts(company: str) -> frappe._dict:
 	)
 
 
+def dimension_fields() -> list[str]:
+	"""The accounting dimensions a commission line carries from its invoice line to the expense: the
+	project and every enabled custom dimension (each a field of Partner Commission Line)."""
+	from erpnext.accounts.doctype.accounting_dimension.accounting_dimension import get_accounting_dimensions
+
+	meta = frappe.get_meta("Partner Commission Line")
+	return [f for f in ("project", *get_accounting_dimensions()) if meta.has_field(f)]
+
+
 def post_commission_journal(commission) -> str | None:
 	"""Create and submit the Journal Entry of a submitted Partner Commission; returns its name."""
 	if not commission.supplier:
@@ -78,6 +87,7 @@ def post_commission_journal(commission) -> str | None:
 		)
 		for row in commission.lines
 	]
+	fields = dimension_fields()
 	try:
 		rows = journal_draft(
 			lines,
@@ -87,6 +97,10 @@ def post_commission_journal(commission) -> str | None:
 			precision=precision,
 			cost_centers={row.name: row.cost_center for row in commission.lines if row.cost_center},
 			default_cost_center=accounts.cost_center,
+			dimensions={
+				row.name: tuple(sorted((f, row.get(f)) for f in fields if row.get(f)))
+				for row in commission.lines
+			},
 		)
 	except EngineError as e:
 		frappe.throw(engine_error_message(e), title=_("Commission Not Posted"))
@@ -111,11 +125,15 @@ def post_commission_journal(commission) -> str | None:
 			"prm_partner_commission": commission.name,
 		}
 	)
+	expense_dimensions = [set(row.dimensions) for row in rows if not row.party]
+	# the payable carries the dimensions all of the expense shares (an invoice's project, say)
+	shared = set.intersection(*expense_dimensions) if expense_dimensions else set()
 	for row in rows:
 		entry = {
 			"account": row.account,
 			"debit_in_account_currency": float(row.debit),
 			"credit_in_account_currency": float(row.credit),
+			**dict(row.dimensions if not row.party else sorted(shared)),
 		}
 		if row.party:
 			entry.update(party_type="Supplier", party=row.party)

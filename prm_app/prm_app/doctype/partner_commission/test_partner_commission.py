@@ -122,6 +122,47 @@ class TestCommissionPosting(PRMTestCase):
 		)
 		self.assertEqual(sorted(rows), sorted([self.partner.supplier, EXPENSE]))
 
+	def test_commission_expense_goes_to_the_invoice_lines_projects(self):
+		projects = []
+		for name in ("_PRM Apollo", "_PRM Gemini"):
+			if not frappe.db.exists("Project", {"project_name": name}):
+				frappe.get_doc({"doctype": "Project", "project_name": name, "company": COMPANY}).insert()
+			projects.append(frappe.db.get_value("Project", {"project_name": name}))
+		apollo, gemini = projects
+		si = make_invoice(
+			self.partner,
+			[("_PRM Hardware", 1, 1000), ("_PRM Software", 1, 500)],
+			submit=False,
+			project=apollo,
+		)
+		si.items[1].project = gemini  # the second line is for another project than the invoice
+		si.save()
+		si.submit()
+		[pc] = commissions_of(si.name)
+		lines = frappe.get_doc("Partner Commission", pc.name).lines
+		self.assertEqual([row.project for row in lines], [apollo, gemini])
+		rows = frappe.get_all(
+			"GL Entry",
+			filters={"voucher_no": pc.journal_entry, "is_cancelled": 0},
+			fields=["account", "debit", "credit", "project"],
+			order_by="account, debit",
+		)
+		self.assertEqual(
+			sorted((r.account, flt(r.debit), flt(r.credit), r.project) for r in rows),
+			sorted(
+				[(EXPENSE, 100.0, 0.0, apollo), (EXPENSE, 50.0, 0.0, gemini), (PAYABLE, 0.0, 150.0, None)]
+			),
+		)
+		# a credit note of the second line takes the expense back from its project
+		cn = make_return(si, {"_PRM Software": 1})
+		[clawback] = commissions_of(cn.name)
+		expense = frappe.get_all(
+			"GL Entry",
+			filters={"voucher_no": clawback.journal_entry, "account": EXPENSE},
+			fields=["credit", "project"],
+		)
+		self.assertEqual([(flt(r.credit), r.project) for r in expense], [(50.0, gemini)])
+
 	def test_accounts_payable_report_shows_the_commission(self):
 		from erpnext.accounts.report.accounts_payable.accounts_payable import execute
 
@@ -390,3 +431,62 @@ class TestCommissionPosting(PRMTestCase):
 		no_plan = make_partner("_PRM Partner No Plan")
 		si = make_invoice(no_plan)
 		self.assertEqual(commissions_of(si.name), [])
+
+
+class TestAccountingDimensions(PRMTestCase):
+	"""Commission expense follows the invoice's custom accounting dimensions."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+		cls.department = make_department_dimension()  # alters tables: made and committed before any test data
+		frappe.db.commit()  # nosemgrep: a dimension's fields are DDL, kept for later runs
+
+	def setUp(self):
+		plan = make_plan("_PRM Dimension Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.partner = make_partner("_PRM Dimension Partner", plan=plan)
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_commission_expense_carries_custom_accounting_dimensions(self):
+		department = self.department
+		# ERPNext gave the commission lines a field for the dimension (prm_app's hook lists the doctype)
+		self.assertTrue(frappe.get_meta("Partner Commission Line").has_field("department"))
+		si = make_invoice(self.partner, submit=False)
+		si.items[0].department = department
+		si.save()
+		si.submit()
+		[pc] = commissions_of(si.name)
+		self.assertEqual(frappe.get_doc("Partner Commission", pc.name).lines[0].department, department)
+		rows = frappe.get_all(
+			"GL Entry",
+			filters={"voucher_no": pc.journal_entry, "is_cancelled": 0},
+			fields=["account", "debit", "credit", "department"],
+		)
+		# the payable carries what all of the expense shares
+		self.assertEqual(
+			sorted((r.account, flt(r.debit), flt(r.credit), r.department) for r in rows),
+			sorted([(EXPENSE, 100.0, 0.0, department), (PAYABLE, 0.0, 100.0, department)]),
+		)
+
+
+def make_department_dimension() -> str:
+	"""An accounting dimension on Department (as ERPNext's own tests make one) and a department of the
+	test company. Creating a dimension alters tables, which commits: it is made once and kept."""
+	if not frappe.db.exists("Accounting Dimension", {"document_type": "Department"}):
+		frappe.get_doc({"doctype": "Accounting Dimension", "document_type": "Department"}).insert()
+	elif frappe.db.get_value("Accounting Dimension", {"document_type": "Department"}, "disabled"):
+		dimension = frappe.get_doc("Accounting Dimension", {"document_type": "Department"})
+		dimension.disabled = 0
+		dimension.save()
+	frappe.flags.accounting_dimensions = None
+	name = frappe.db.get_value("Department", {"department_name": "_PRM Channel", "company": COMPANY})
+	if not name:
+		name = (
+			frappe.get_doc({"doctype": "Department", "department_name": "_PRM Channel", "company": COMPANY})
+			.insert()
+			.name
+		)
+	return name
