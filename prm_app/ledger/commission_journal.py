@@ -125,15 +125,13 @@ def post_commission_journal(commission) -> str | None:
 			"prm_partner_commission": commission.name,
 		}
 	)
-	expense_dimensions = [set(row.dimensions) for row in rows if not row.party]
-	# the payable carries the dimensions all of the expense shares (an invoice's project, say)
-	shared = set.intersection(*expense_dimensions) if expense_dimensions else set()
+	payable_dimensions = dict(shared_dimensions(commission, rows))
 	for row in rows:
 		entry = {
 			"account": row.account,
 			"debit_in_account_currency": float(row.debit),
 			"credit_in_account_currency": float(row.credit),
-			**dict(row.dimensions if not row.party else sorted(shared)),
+			**(payable_dimensions if row.party else dict(row.dimensions)),
 		}
 		if row.party:
 			entry.update(party_type="Supplier", party=row.party)
@@ -167,6 +165,22 @@ def post_commission_journal(commission) -> str | None:
 	je.docstatus = 1  # inserted as submitted: one write instead of insert + submit
 	je.insert()
 	return je.name
+
+
+def shared_dimensions(commission, rows) -> set[tuple[str, str]]:
+	"""The payable's accounting dimensions: those all of the expense shares (an invoice's project, say);
+	where the expense rows differ, the invoice's own, as ERPNext books its receivable."""
+	expense = [set(row.dimensions) for row in rows if not row.party]
+	if not expense:
+		return set()
+	shared = set.intersection(*expense)
+	differing = {field for dims in expense for field, _value in dims} - {field for field, _value in shared}
+	if differing and commission.sales_invoice:
+		header = frappe.db.get_value(
+			"Sales Invoice", commission.sales_invoice, sorted(differing), as_dict=True
+		)
+		shared |= {(field, value) for field, value in (header or {}).items() if value}
+	return shared
 
 
 def cancel_commission_journal(commission) -> None:

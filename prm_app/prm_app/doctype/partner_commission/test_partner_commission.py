@@ -141,16 +141,11 @@ class TestCommissionPosting(PRMTestCase):
 		[pc] = commissions_of(si.name)
 		lines = frappe.get_doc("Partner Commission", pc.name).lines
 		self.assertEqual([row.project for row in lines], [apollo, gemini])
-		rows = frappe.get_all(
-			"GL Entry",
-			filters={"voucher_no": pc.journal_entry, "is_cancelled": 0},
-			fields=["account", "debit", "credit", "project"],
-			order_by="account, debit",
-		)
 		self.assertEqual(
-			sorted((r.account, flt(r.debit), flt(r.credit), r.project) for r in rows),
+			gl_rows_with(pc.journal_entry, "project"),
+			# the payable takes the invoice's project, as ERPNext's own receivable row does
 			sorted(
-				[(EXPENSE, 100.0, 0.0, apollo), (EXPENSE, 50.0, 0.0, gemini), (PAYABLE, 0.0, 150.0, None)]
+				[(EXPENSE, 100.0, 0.0, apollo), (EXPENSE, 50.0, 0.0, gemini), (PAYABLE, 0.0, 150.0, apollo)]
 			),
 		)
 		# a credit note of the second line takes the expense back from its project
@@ -460,16 +455,48 @@ class TestAccountingDimensions(PRMTestCase):
 		si.submit()
 		[pc] = commissions_of(si.name)
 		self.assertEqual(frappe.get_doc("Partner Commission", pc.name).lines[0].department, department)
-		rows = frappe.get_all(
-			"GL Entry",
-			filters={"voucher_no": pc.journal_entry, "is_cancelled": 0},
-			fields=["account", "debit", "credit", "department"],
-		)
 		# the payable carries what all of the expense shares
 		self.assertEqual(
-			sorted((r.account, flt(r.debit), flt(r.credit), r.department) for r in rows),
+			gl_rows_with(pc.journal_entry, "department"),
 			sorted([(EXPENSE, 100.0, 0.0, department), (PAYABLE, 0.0, 100.0, department)]),
 		)
+
+	def test_payable_takes_the_invoice_dimension_where_the_lines_differ(self):
+		channel = self.department
+		other = make_department("_PRM Direct")
+		si = make_invoice(
+			self.partner,
+			[("_PRM Hardware", 1, 1000), ("_PRM Software", 1, 500)],
+			submit=False,
+			department=channel,
+		)
+		si.items[1].department = other
+		si.save()
+		si.submit()
+		[pc] = commissions_of(si.name)
+		# the first line has no department of its own: the invoice's; the payable, as ERPNext's receivable
+		self.assertEqual(
+			gl_rows_with(pc.journal_entry, "department"),
+			sorted(
+				[(EXPENSE, 100.0, 0.0, channel), (EXPENSE, 50.0, 0.0, other), (PAYABLE, 0.0, 150.0, channel)]
+			),
+		)
+
+
+def gl_rows_with(journal_entry: str, dimension: str) -> list[tuple]:
+	"""(account, debit, credit, dimension value) of a journal's live GL entries, sorted."""
+	rows = frappe.get_all(
+		"GL Entry",
+		filters={"voucher_no": journal_entry, "is_cancelled": 0},
+		fields=["account", "debit", "credit", dimension],
+	)
+	return sorted((r.account, flt(r.debit), flt(r.credit), r[dimension]) for r in rows)
+
+
+def make_department(name: str) -> str:
+	return frappe.db.get_value("Department", {"department_name": name, "company": COMPANY}) or (
+		frappe.get_doc({"doctype": "Department", "department_name": name, "company": COMPANY}).insert().name
+	)
 
 
 def make_department_dimension() -> str:
@@ -482,11 +509,4 @@ def make_department_dimension() -> str:
 		dimension.disabled = 0
 		dimension.save()
 	frappe.flags.accounting_dimensions = None
-	name = frappe.db.get_value("Department", {"department_name": "_PRM Channel", "company": COMPANY})
-	if not name:
-		name = (
-			frappe.get_doc({"doctype": "Department", "department_name": "_PRM Channel", "company": COMPANY})
-			.insert()
-			.name
-		)
-	return name
+	return make_department("_PRM Channel")
