@@ -19,6 +19,7 @@ from prm_app.tests.utils import (
 	make_plan,
 	make_return,
 	make_tier,
+	make_user,
 	pay_journal,
 	supplier_payable,
 )
@@ -78,6 +79,21 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(supplier_payable(self.partner.supplier), 143.46)
 		lines = frappe.get_all("Partner Commission Line", filters={"parent": pc.name}, pluck="explanation")
 		self.assertIn("10% of 1,200.00 (rule All)", lines)
+
+	def test_an_accounts_user_submitting_the_invoice_posts_the_commission(self):
+		"""The person who submits invoices is not a Partner Manager: the posting does not depend on it."""
+		si = make_invoice(self.partner, submit=False)
+		user = make_user("prm.posting.accounts@example.com", ["Accounts User", "Sales User"])
+		frappe.set_user(user)
+		try:
+			si = frappe.get_doc("Sales Invoice", si.name)
+			si.submit()
+			[pc] = commissions_of(si.name)
+			self.assertTrue(frappe.has_permission("Partner Commission", "read", pc.name))
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(100.0))
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "owner"), user)
 
 	def test_general_ledger_shows_the_against_account(self):
 		si = make_invoice(self.partner)
