@@ -123,6 +123,8 @@ def post_commission_journal(commission) -> str | None:
 				commission.sales_invoice or "-",
 			),
 			"prm_partner_commission": commission.name,
+			# Accounts Payable ages an accrual from when it may be paid (after the holding period)
+			"due_date": commission.payable_on if commission.total > 0 else commission.posting_date,
 		}
 	)
 	payable_dimensions = dict(shared_dimensions(commission, rows))

@@ -3,7 +3,7 @@ amend, multi-currency, idempotency, step brackets, bad input and the retry queue
 
 import frappe
 from frappe.tests.utils import change_settings
-from frappe.utils import add_days, flt, nowdate
+from frappe.utils import add_days, flt, getdate, nowdate
 
 from prm_app import commissions
 from prm_app.tests import PRMTestCase
@@ -191,6 +191,33 @@ class TestCommissionPosting(PRMTestCase):
 		rows = [r for r in data if r.get("voucher_no") == pc.journal_entry]
 		self.assertEqual(len(rows), 1)
 		self.assertEqual(flt(rows[0]["outstanding"]), 100.0)
+
+	def test_payment_entry_sees_the_commission_due_when_the_holding_period_ends(self):
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_outstanding_reference_documents
+
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		payable_on = getdate(frappe.db.get_value("Partner Commission", pc.name, "payable_on"))
+		holding = frappe.db.get_single_value("PRM Settings", "holding_days")
+		self.assertTrue(holding)
+		self.assertEqual(payable_on, getdate(add_days(si.posting_date, holding)))
+
+		def due_by(day):
+			documents = get_outstanding_reference_documents(
+				{
+					"posting_date": nowdate(),
+					"company": COMPANY,
+					"party_type": "Supplier",
+					"party": self.partner.supplier,
+					"party_account": PAYABLE,
+					"to_due_date": day,
+				}
+			)
+			return [(d.voucher_no, getdate(d.due_date)) for d in documents]
+
+		# "Get Outstanding Invoices" with a due date: not due on the day of the sale, due after the holding
+		self.assertEqual(due_by(add_days(payable_on, -1)), [])
+		self.assertEqual(due_by(payable_on), [(pc.journal_entry, payable_on)])
 
 	def test_erpnext_sales_partner_report_agrees_with_prm(self):
 		from erpnext.selling.report.sales_partner_commission_summary.sales_partner_commission_summary import (
