@@ -187,6 +187,18 @@ def test_round_magnitude_is_sign_symmetric(value, precision, method):
 	assert abs(round_magnitude(value, precision, method) - value) <= D(1).scaleb(-precision) / 2
 
 
+@given(
+	value=st.decimals(min_value=0, max_value=10**9, places=14, allow_nan=False, allow_infinity=False),
+	precision=st.integers(min_value=0, max_value=9),
+)
+def test_round_magnitude_legacy_shortcut_is_round_money(value, precision):
+	"""round_magnitude's two-step legacy rounding equals round_money, pre-rounding included (values with
+	more decimals than the pre-rounding keeps)."""
+	assert round_magnitude(value, precision, LEGACY) == round_money(value, precision, LEGACY)
+	tie = D(5).scaleb(-(precision + 1)) + D(1).scaleb(-(precision + 10))  # a tie once pre-rounded
+	assert round_magnitude(value + tie, precision, LEGACY) == round_money(value + tie, precision, LEGACY)
+
+
 # --- currencies --------------------------------------------------------------------------------------------
 
 
