@@ -246,6 +246,10 @@ class TestCommissionReports(PRMTestCase):
 		html = frappe.render_template(print_format.html, {"doc": payout})
 		self.assertIn("Closing Balance", html)
 		self.assertIn("100.00", html)
+		# the commission's row with its explanation, and the (empty) clawbacks table
+		self.assertIn("10% of 1,000.00 (rule All)", html)
+		self.assertIn("Total Commissions", html)
+		self.assertIn("No clawbacks in this period.", html)
 
 		# the desk's print view of a Partner Payout with this format (its PDF needs the site reachable
 		# over HTTP for the print stylesheets, which a test bench without a web server is not)
