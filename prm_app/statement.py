@@ -98,7 +98,9 @@ def get_statement_pdf(partner: str, from_date, to_date, company: str | None = No
 
 @frappe.whitelist()
 def download_statement(partner: str, from_date: str, to_date: str, company: str | None = None) -> None:
-	"""The statement as a PDF download (desk and, later, the partner portal)."""
+	"""The statement as a PDF download from the desk, for those who may read commissions (a Sales User
+	may read the partner, not its commissions; partner users have the portal's own statement)."""
+	frappe.has_permission("Partner Commission", "read", throw=True)
 	pdf = get_statement_pdf(partner, from_date, to_date, company)
 	frappe.local.response.filename = "{}-{}-{}.pdf".format(
 		_("Statement"), frappe.scrub(partner), getdate(to_date).isoformat()

@@ -233,6 +233,14 @@ class TestCommissionReports(PRMTestCase):
 		self.assertEqual(frappe.local.response.type, "pdf")
 		self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"))
 
+		# a Sales User may read the partner but not its commissions: no statement
+		frappe.set_user(make_user("prm.statement.sales@example.com", ["Sales User"]))
+		self.assertTrue(frappe.has_permission("Partner", "read", self.partner.name))
+		self.assertRaises(
+			frappe.PermissionError, download_statement, self.partner.name, add_days(nowdate(), -30), nowdate()
+		)
+		frappe.set_user("Administrator")
+
 		print_format = frappe.get_doc("Print Format", "Partner Statement")
 		self.assertEqual((print_format.doc_type, print_format.standard), ("Partner Payout", "Yes"))
 		payout = frappe._dict(
