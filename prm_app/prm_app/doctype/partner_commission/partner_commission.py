@@ -42,6 +42,15 @@ class PartnerCommission(Document):
 				row.name = make_autoname("hash", row.doctype)
 
 	def validate(self):
+		if not self.idempotency_key:
+			# only posting (prm_app.commissions, payment_commission) makes commissions, each keyed by its
+			# source document: one made or amended by hand would post a journal for nothing
+			frappe.throw(
+				_(
+					"Partner Commissions are posted from their Sales Invoice, credit note or payment and cannot be created or amended by hand."
+				),
+				title=_("Not Allowed"),
+			)
 		self.set_totals()
 		self.set_payable_on()
 		self.set_status()

@@ -95,6 +95,34 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(100.0))
 		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "owner"), user)
 
+	def test_a_commission_cannot_be_made_or_amended_by_hand(self):
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		si.cancel()  # unpaid: its commission is cancelled with its journal
+		self.assertEqual(frappe.db.get_value("Partner Commission", pc.name, "docstatus"), 2)
+		journals = frappe.db.count("Journal Entry", {"prm_partner_commission": ("is", "set")})
+		amended = frappe.copy_doc(frappe.get_doc("Partner Commission", pc.name))
+		amended.amended_from = pc.name
+		amended.docstatus = 0
+		self.assertRaises(frappe.ValidationError, amended.insert)
+		by_hand = frappe.get_doc(
+			{
+				"doctype": "Partner Commission",
+				"partner": self.partner.name,
+				"company": COMPANY,
+				"posting_date": nowdate(),
+				"supplier": self.partner.supplier,
+				"lines": [{"kind": "Commission", "rule": "All", "amount": 500}],
+			}
+		)
+		self.assertRaises(frappe.ValidationError, by_hand.insert)
+		self.assertEqual(
+			frappe.db.count("Journal Entry", {"prm_partner_commission": ("is", "set")}), journals
+		)
+		for role in ("Accounts User", "Accounts Manager"):
+			user = make_user(f"prm.{frappe.scrub(role)}@example.com", [role])
+			self.assertFalse(frappe.has_permission("Partner Commission", "create", user=user))
+
 	def test_general_ledger_shows_the_against_account(self):
 		si = make_invoice(self.partner)
 		[pc] = commissions_of(si.name)
