@@ -116,6 +116,7 @@ def approve_commissions(names: list[str] | str) -> int:
 	count = 0
 	for name in names:
 		doc = frappe.get_doc("Partner Commission", name)
+		doc.check_permission("read")  # the role below grants approval, not sight of other companies
 		if (
 			not frappe.has_permission("Partner Commission", "write", doc)
 			and "Partner Manager" not in frappe.get_roles()
@@ -357,7 +358,8 @@ def on_payment_change(pe, method=None):
 @frappe.whitelist(methods=["POST"])
 def create_payouts(company: str, from_date: str, to_date: str, posting_date: str | None = None) -> str:
 	"""Start the payout run for a period (background job on the long queue; progress is published)."""
-	frappe.has_permission("Partner Payout", "create", throw=True)
+	frappe.has_permission("Partner Payout", "submit", throw=True)  # the run submits payouts and payments
+	frappe.has_permission("Company", "read", company, throw=True)
 	job_id = f"prm-payout-run-{company}-{from_date}-{to_date}"
 	frappe.enqueue(
 		"prm_app.payouts.run_payouts",

@@ -17,6 +17,7 @@ from prm_app.tests.utils import (
 	make_partner,
 	make_plan,
 	make_return,
+	make_user,
 	supplier_payable,
 )
 
@@ -121,6 +122,22 @@ class TestPartnerPayout(PRMTestCase):
 		self.assertEqual(status(pc.name), "Accrued")
 		with self.assertRaisesRegex(frappe.ValidationError, "Nothing is payable"):
 			make_payout(self.partner)
+		# approving and starting a payout run are checked on the server, company restrictions included
+		other = frappe.db.get_value("Company", {"name": ("!=", COMPANY)})
+		manager = make_user("prm.payout.manager@example.com", ["Partner Manager"])
+		accountant = make_user("prm.payout.accounts@example.com", ["Accounts User"])
+		for user in (manager, accountant):
+			frappe.get_doc(
+				{"doctype": "User Permission", "user": user, "allow": "Company", "for_value": other}
+			).insert(ignore_permissions=True)
+		try:
+			frappe.set_user(manager)
+			self.assertRaises(frappe.PermissionError, payouts.approve_commissions, [pc.name])
+			frappe.set_user(accountant)
+			self.assertRaises(frappe.PermissionError, payouts.create_payouts, COMPANY, nowdate(), nowdate())
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(status(pc.name), "Accrued")
 		payouts.approve_commissions([pc.name])
 		self.assertEqual(status(pc.name), "Payable")
 		self.assertEqual(flt(make_payout(self.partner).net_amount), 100.0)
