@@ -216,10 +216,6 @@ def make_default_settings():
 	for field in settings.meta.fields:
 		if field.default and field.fieldname not in stored:
 			settings.set(field.fieldname, field.default)
-	if not settings.on_posting_failure:
-		settings.on_posting_failure = "Block the invoice"
-	if settings.holding_days is None:
-		settings.holding_days = 30
 	if not settings.supplier_group:
 		settings.supplier_group = (
 			frappe.db.get_value("Supplier Group", {"is_group": 0}, order_by="lft") or None

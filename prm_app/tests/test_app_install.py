@@ -35,3 +35,20 @@ class TestAppInstall(PRMTestCase):
 			lines=[{"item_code": "A", "base_net_amount": "1234.55"}],
 		)
 		self.assertEqual(compute_commission(plan, invoice).total, Decimal("123.46"))
+
+	def test_settings_defaults_fill_only_what_is_missing(self):
+		from prm_app.install import make_default_settings
+		from prm_app.patches.v0_1 import settings_defaults
+
+		frappe.db.set_single_value("PRM Settings", {"holding_days": 0, "notify_partners_of_tier_change": 0})
+		frappe.db.set_single_value("PRM Settings", "on_posting_failure", "")
+		settings_defaults.execute()
+		make_default_settings()
+		frappe.db.value_cache.pop("PRM Settings", None)
+		values = tuple(
+			frappe.db.get_single_value("PRM Settings", f, cache=False)
+			for f in ("holding_days", "notify_partners_of_tier_change", "on_posting_failure")
+		)
+		# zeros someone chose stay; an empty choice gets its default
+		self.assertEqual(values, (0, 0, "Block the invoice"))
+		frappe.db.rollback()

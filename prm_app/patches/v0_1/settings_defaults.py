@@ -8,6 +8,8 @@ def execute():
 	settings = frappe.get_single("PRM Settings")
 	changed = False
 	for field in settings.meta.fields:
+		if field.fieldtype in frappe.model.numeric_fieldtypes:
+			continue  # 0 is a value someone chose (no holding period, no notifications), not a missing one
 		if field.default and not settings.get(field.fieldname):
 			settings.set(field.fieldname, field.default)
 			changed = True
