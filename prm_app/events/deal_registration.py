@@ -22,8 +22,7 @@ def sales_invoice_validate(doc, method=None):
 
 
 def sales_invoice_on_submit(doc, method=None):
-	deals.validate_invoice_partner(doc)
-	deals.mark_won(doc)
+	deals.mark_won(doc)  # the partner check ran in validate, which Frappe runs on submit too
 
 
 def sales_invoice_on_cancel(doc, method=None):

@@ -5,17 +5,14 @@ from frappe import _
 from frappe.utils import flt
 
 from prm_app import commissions
+from prm_app.prm_app.doctype.partner.partner import get_partner_by_sales_partner
 
 RETRY = "Queue for retry"
 
 
 def validate(doc, method=None):
 	"""Keep the Partner link on the invoice (list filters, dashboards, portal) in step with its Sales Partner."""
-	doc.prm_partner = (
-		frappe.db.get_value("Partner", {"sales_partner": doc.sales_partner})
-		if doc.get("sales_partner")
-		else None
-	)
+	doc.prm_partner = get_partner_by_sales_partner(doc.get("sales_partner"))
 
 
 def on_submit(doc, method=None):
