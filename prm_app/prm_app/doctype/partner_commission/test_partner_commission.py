@@ -298,6 +298,41 @@ class TestCommissionPosting(PRMTestCase):
 		self.assertEqual(frappe.db.get_value("Partner Commission", clawback.name, "status"), "Payable")
 		self.assertEqual(supplier_payable(self.partner.supplier), -100.0)  # the partner now owes 100 back
 
+	def test_cancel_after_part_payment_settles_the_unpaid_rest_against_the_accrual(self):
+		si = make_invoice(self.partner)
+		[pc] = commissions_of(si.name)
+		pay_journal(pc.journal_entry, self.partner.supplier, 60)
+		si.cancel()
+		_original, clawback = commissions_of(si.name)
+		# the payable debit splits: 40 settles the accrual's unpaid rest, 60 stays owed back by the partner
+		rows = frappe.get_all(
+			"Journal Entry Account",
+			filters={"parent": clawback.journal_entry},
+			fields=["account", "debit", "credit", "party", "reference_type", "reference_name"],
+		)
+		self.assertEqual(
+			sorted((r.account, flt(r.debit), flt(r.credit), r.party, r.reference_name) for r in rows),
+			sorted(
+				[
+					(EXPENSE, 0.0, 100.0, None, None),
+					(PAYABLE, 40.0, 0.0, self.partner.supplier, pc.journal_entry),
+					(PAYABLE, 60.0, 0.0, self.partner.supplier, None),
+				]
+			),
+		)
+		self.assertEqual(
+			gl_rows(clawback.journal_entry),
+			sorted(
+				[
+					(EXPENSE, 0.0, 100.0, None),
+					(PAYABLE, 40.0, 0.0, self.partner.supplier),
+					(PAYABLE, 60.0, 0.0, self.partner.supplier),
+				]
+			),
+		)
+		self.assertEqual(gl_rows(pc.journal_entry), self.accrual_rows(100.0))
+		self.assertEqual(supplier_payable(self.partner.supplier), -60.0)  # what was paid comes back
+
 	def test_full_credit_note_nets_the_payable_to_zero(self):
 		si = make_invoice(self.partner, [("_PRM Hardware", 3, 333.35)])
 		cn = make_return(si)
