@@ -235,6 +235,21 @@ def stored_lines(commission_names: list[str]) -> dict[str, list[CommissionLine]]
 	return out
 
 
+def lines_by_commission(commissions: list[str], fields: list[str]) -> dict[str, list[frappe._dict]]:
+	"""``fields`` of the lines of these commissions, in order, by commission (read in chunks; a child
+	table follows its parent's permissions, so callers pass only commissions the user may read)."""
+	out: dict[str, list[frappe._dict]] = {}
+	for start in range(0, len(commissions), 1000):
+		for row in frappe.get_all(
+			"Partner Commission Line",
+			filters={"parenttype": "Partner Commission", "parent": ("in", commissions[start : start + 1000])},
+			fields=["parent", *fields],
+			order_by="idx asc",
+		):
+			out.setdefault(row.parent, []).append(row)
+	return out
+
+
 def period_lines(
 	partner: str, plan_name: str, periods: set[str], exclude_invoice: str | None = None
 ) -> list[CommissionLine]:

@@ -15,7 +15,9 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, flt, fmt_money, get_first_day, getdate, nowdate
 
+from prm_app.commissions import lines_by_commission
 from prm_app.permissions import is_partner_user, partner_roles_of
+from prm_app.statement import STATEMENT_LINE_FIELDS
 
 # which partner_role may open which area of the portal (Admin: all)
 AREAS = {"deals": ("Admin", "Sales"), "money": ("Admin", "Finance"), "admin": ("Admin",)}
@@ -241,15 +243,7 @@ def commission_rows(partner: str, from_date, to_date, limit: int = COMMISSION_LI
 		order_by="posting_date desc, creation desc",
 		limit=limit,
 	)
-	lines = frappe.get_all(
-		"Partner Commission Line",
-		filters={"parenttype": "Partner Commission", "parent": ("in", [r.name for r in rows] or [""])},
-		fields=["parent", "item_code", "rule", "amount", "explanation"],
-		order_by="idx asc",
-	)
-	by_parent: dict[str, list] = {}
-	for line in lines:
-		by_parent.setdefault(line.parent, []).append(line)
+	by_parent = lines_by_commission([r.name for r in rows], STATEMENT_LINE_FIELDS)
 	for row in rows:
 		row.lines = by_parent.get(row.name, [])
 	return rows

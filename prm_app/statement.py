@@ -13,9 +13,11 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate
 
+from prm_app.commissions import lines_by_commission
 from prm_app.reconciliation import payments_against_commissions, reconcile
 
 TEMPLATE = "prm_app/templates/partner_statement.html"
+STATEMENT_LINE_FIELDS = ["item_code", "rule", "amount", "explanation"]  # what a partner may see of a line
 
 
 def partner_statement(partner: str, from_date, to_date, company: str | None = None) -> frappe._dict:
@@ -70,15 +72,7 @@ def commission_rows(company: str, partner: str, from_date, to_date) -> tuple[lis
 		fields=["name", "posting_date", "sales_invoice", "total", "status", "against_commission"],
 		order_by="posting_date asc, creation asc",
 	)
-	lines = frappe.get_all(
-		"Partner Commission Line",
-		filters={"parenttype": "Partner Commission", "parent": ("in", [r.name for r in rows] or [""])},
-		fields=["parent", "item_code", "rule", "amount", "explanation"],
-		order_by="idx asc",
-	)
-	by_parent: dict[str, list] = {}
-	for line in lines:
-		by_parent.setdefault(line.parent, []).append(line)
+	by_parent = lines_by_commission([r.name for r in rows], STATEMENT_LINE_FIELDS)
 	for row in rows:
 		row.total = flt(row.total)
 		row.lines = by_parent.get(row.name, [])

@@ -8,8 +8,9 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
-LINE_FIELDS = (
-	"parent",
+from prm_app.commissions import lines_by_commission
+
+LINE_FIELDS = [
 	"idx",
 	"kind",
 	"item_code",
@@ -22,7 +23,7 @@ LINE_FIELDS = (
 	"amount",
 	"against_invoice",
 	"explanation",
-)
+]
 
 
 def execute(filters=None):
@@ -42,7 +43,7 @@ def get_data(filters) -> list[dict]:
 	commissions = get_commissions(filters)
 	if not commissions:
 		return []
-	lines = get_lines([c.name for c in commissions])
+	lines = lines_by_commission([c.name for c in commissions], LINE_FIELDS)
 	returned = returns_against([c.sales_invoice for c in commissions if c.is_clawback and c.sales_invoice])
 	data = []
 	for pc in commissions:
@@ -104,21 +105,6 @@ def get_commissions(filters) -> list[frappe._dict]:
 		order_by="posting_date asc, creation asc",
 		limit_page_length=0,
 	)
-
-
-def get_lines(parents: list[str]) -> dict[str, list[frappe._dict]]:
-	"""Lines of commissions the user was allowed to read (a child table follows its parent)."""
-	out: dict[str, list[frappe._dict]] = {}
-	for start in range(0, len(parents), 1000):
-		rows = frappe.get_all(
-			"Partner Commission Line",
-			filters={"parenttype": "Partner Commission", "parent": ("in", parents[start : start + 1000])},
-			fields=list(LINE_FIELDS),
-			order_by="idx asc",
-		)
-		for row in rows:
-			out.setdefault(row.parent, []).append(row)
-	return out
 
 
 def returns_against(credit_notes: list[str]) -> dict[str, str]:
