@@ -10,6 +10,13 @@ PARTNER_ROLE = "Partner"
 # users with any of these roles are vendor staff, never restricted to one partner
 STAFF_ROLES = frozenset({"Administrator", "System Manager", "Partner Manager", "Sales Manager", "Sales User"})
 DEAL_EDITABLE = ("Draft", "Returned for information")
+MANAGER_ROLES = ("Partner Manager", "System Manager")
+
+
+def require_manager(message: str) -> None:
+	"""Refuse (PermissionError, ``message``) a user who is neither a Partner Manager nor a System Manager."""
+	if set(MANAGER_ROLES).isdisjoint(frappe.get_roles()):
+		frappe.throw(message, frappe.PermissionError, title=frappe._("Not Permitted"))
 
 
 def is_partner_user(user: str | None = None) -> bool:

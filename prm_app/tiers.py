@@ -23,12 +23,12 @@ from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
 from prm_app.engine import EngineError
 from prm_app.engine.tiers import DEMOTION, NONE, PROMOTION, TierCriteria, evaluate_tiers
+from prm_app.permissions import require_manager
 from prm_app.utils import engine_error_message
 
 JOB_ID = "prm_app:tier_evaluation"
 CHUNK = 200
 HISTORY_MONTHS = 60
-MANAGER_ROLES = ("Partner Manager", "System Manager")
 CHANGE_LABELS = {PROMOTION: "Promotion", DEMOTION: "Demotion", NONE: "None"}
 CRITERION_LABELS = {
 	"revenue": "Revenue",
@@ -375,12 +375,9 @@ def is_due(frequency: str, day: date) -> bool:
 
 
 def check_manager() -> None:
-	if set(MANAGER_ROLES).isdisjoint(frappe.get_roles()):
-		frappe.throw(
-			_("Only a Partner Manager or System Manager can evaluate partner tiers or review proposals."),
-			frappe.PermissionError,
-			title=_("Not Permitted"),
-		)
+	require_manager(
+		_("Only a Partner Manager or System Manager can evaluate partner tiers or review proposals.")
+	)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -20,8 +20,8 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, today, validate_email_address
 
 from prm_app import portal
+from prm_app.permissions import require_manager
 
-MANAGER_ROLES = ("Partner Manager", "System Manager")
 PARTNER_ROLES = ("Admin", "Sales", "Finance")
 
 
@@ -402,8 +402,7 @@ def apply(
 def approve_application(partner: str) -> dict:
 	"""A Partner Manager approves an applicant: status Active (the controller creates the Sales Partner and
 	Supplier), the applicant's contact becomes an Admin website user with the welcome email."""
-	if not set(frappe.get_roles()) & set(MANAGER_ROLES):
-		frappe.throw(_("Only a Partner Manager can approve applications."), frappe.PermissionError)
+	require_manager(_("Only a Partner Manager can approve applications."))
 	frappe.has_permission("Partner", "write", partner, throw=True)
 	doc = frappe.get_doc("Partner", partner)
 	if doc.status != "Applicant":

@@ -14,10 +14,9 @@ from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
 
 from prm_app import deals
 from prm_app.engine.matching import MatchingError, host_of, validate_email
-from prm_app.permissions import is_partner_user, partners_of
+from prm_app.permissions import is_partner_user, partners_of, require_manager
 from prm_app.utils import engine_error_message
 
-MANAGER_ROLES = ("Partner Manager", "System Manager")
 PARTNER_EDITABLE = ("Draft", "Returned for information")
 # fields only the status methods write
 SYSTEM_FIELDS = (
@@ -169,10 +168,7 @@ class DealRegistration(Document):
 			frappe.throw(_("This is another partner's registration."), frappe.PermissionError)
 
 	def require_manager(self):
-		if not set(MANAGER_ROLES) & set(frappe.get_roles()):
-			frappe.throw(
-				_("Only a Partner Manager can do this."), frappe.PermissionError, title=_("Not Permitted")
-			)
+		require_manager(_("Only a Partner Manager can do this."))
 
 	def set_status(self, status, **values):
 		"""The one place a status is written."""
