@@ -299,7 +299,7 @@ def protects_invoice(si) -> bool:
 
 def protection_days(partner: str) -> int:
 	tier = frappe.db.get_value("Partner", partner, "tier")
-	if tier and frappe.get_meta("Partner Tier").has_field("deal_protection_days"):
+	if tier:
 		days = frappe.db.get_value("Partner Tier", tier, "deal_protection_days")
 		if days:
 			return int(days)
@@ -312,7 +312,7 @@ def auto_approves(doc) -> bool:
 	if doc.conflicts:
 		return False
 	tier = frappe.db.get_value("Partner", doc.partner, "tier")
-	if not tier or not frappe.get_meta("Partner Tier").has_field("deal_auto_approval_limit"):
+	if not tier:
 		return False
 	limit = flt(frappe.db.get_value("Partner Tier", tier, "deal_auto_approval_limit"))
 	if limit <= 0:

@@ -27,7 +27,7 @@ from prm_app.commissions import engine_invoice, is_commissionable
 from prm_app.engine import EngineError, Invoice, Plan
 from prm_app.engine.commission import COMMISSION, REVERSAL
 from prm_app.engine.simulate import run_stream
-from prm_app.utils import engine_error_message
+from prm_app.utils import commit_job, engine_error_message
 
 SIMULATION = "Commission Plan Simulation"
 REALTIME_EVENT = "prm_plan_simulation"
@@ -142,7 +142,7 @@ def invoice_headers(company: str, from_date: date, to_date: date, sales_partners
 
 def invoice_items(names: list[str]) -> dict[str, list]:
 	items: dict[str, list] = {}
-	for chunk in chunks(names):
+	for chunk in frappe.utils.create_batch(names, CHUNK):
 		for row in frappe.get_all(
 			"Sales Invoice Item",
 			filters={"parenttype": "Sales Invoice", "parent": ("in", chunk)},
@@ -153,15 +153,10 @@ def invoice_items(names: list[str]) -> dict[str, list]:
 	return items
 
 
-def chunks(names: list[str], size: int = CHUNK) -> Iterable[list[str]]:
-	for i in range(0, len(names), size):
-		yield names[i : i + size]
-
-
 def accrued_by_partner(invoice_names: list[str]) -> dict[str, Decimal]:
 	"""What was accrued for these invoices and credit notes: submitted Partner Commissions, by partner."""
 	accrued: dict[str, Decimal] = {}
-	for chunk in chunks(invoice_names):
+	for chunk in frappe.utils.create_batch(invoice_names, CHUNK):
 		for row in frappe.get_all(
 			"Partner Commission",
 			filters={"docstatus": 1, "sales_invoice": ("in", chunk)},
@@ -366,7 +361,7 @@ def run_simulation(simulation: str) -> None:
 	"""Background job: compute and store the simulation; a failure is stored on it, not raised."""
 	doc = frappe.get_doc(SIMULATION, simulation)
 	doc.db_set({"status": "Running", "started_at": now_datetime(), "error": None})
-	commit()  # so the form shows it running
+	commit_job()  # so the form shows it running
 	reporter = ProgressReporter(progress_title(doc.commission_plan))
 	frappe.db.savepoint(SAVEPOINT)
 	try:
@@ -462,8 +457,3 @@ class ProgressReporter:
 			return
 		self.last = percent
 		frappe.publish_progress(percent, title=self.title, description=stage)
-
-
-def commit() -> None:
-	if not frappe.flags.in_test:
-		frappe.db.commit()  # nosemgrep: a background job shows its state before it finishes

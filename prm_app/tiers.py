@@ -24,7 +24,7 @@ from frappe.utils import add_days, add_months, getdate, now_datetime, today
 from prm_app.engine import EngineError
 from prm_app.engine.tiers import DEMOTION, NONE, PROMOTION, TierCriteria, evaluate_tiers
 from prm_app.permissions import require_manager
-from prm_app.utils import engine_error_message
+from prm_app.utils import commit_job, engine_error_message
 
 JOB_ID = "prm_app:tier_evaluation"
 CHUNK = 200
@@ -117,28 +117,12 @@ def load_invoices(partners: list[str] | None, since: date, as_of: date) -> tuple
 	return rows[~is_return], rows[is_return]
 
 
-def deal_registration_won_field() -> str | None:
-	"""The date a registration was won on; None until the Deal Registration doctype exists."""
-	if not frappe.db.table_exists("Deal Registration"):
-		return None
-	meta = frappe.get_meta("Deal Registration")
-	for fieldname in ("won_on", "won_date", "closed_on"):
-		if meta.has_field(fieldname):
-			return fieldname
-	return "modified"
-
-
 def load_registrations(partners: list[str] | None, since: date, as_of: date) -> pd.DataFrame:
 	columns = ["partner", "status", "won_on"]
-	won_field = deal_registration_won_field()
-	if not won_field:
-		return pd.DataFrame(columns=columns)
-	filters = {"status": "Won", won_field: ("between", [add_days(since, 1), as_of])}
+	filters = {"status": "Won", "won_on": ("between", [add_days(since, 1), as_of])}
 	if partners is not None:
 		filters["partner"] = ("in", partners or [""])
-	rows = frappe.get_all(
-		"Deal Registration", filters=filters, fields=["partner", "status", f"{won_field} as won_on"]
-	)
+	rows = frappe.get_all("Deal Registration", filters=filters, fields=columns)
 	return _frame(rows, columns)
 
 
@@ -235,13 +219,13 @@ def run_evaluation(as_of=None, propose_only: bool | None = None, trigger: str = 
 		for row in proposals.iloc[start : start + CHUNK].itertuples(index=False):
 			status = record_proposal(row, as_of, propose_only, notify)
 			counts[status] = counts.get(status, 0) + 1
-		commit()
+		commit_job()
 		done = min(start + CHUNK, total)
 		frappe.publish_progress(
 			done * 100 / total, title=title, description=_("{0} of {1} partners").format(done, total)
 		)
 	frappe.db.set_single_value("PRM Settings", "last_tier_evaluation", as_of)
-	commit()
+	commit_job()
 	summary = {"as_of": str(as_of), "trigger": trigger, "partners": total, "by_status": counts}
 	frappe.publish_realtime("prm_tier_evaluation_done", summary, user=frappe.session.user)
 	return summary
@@ -258,12 +242,6 @@ def supersede_open_proposals(partners: list[str]) -> None:
 			.set(history.status, "Superseded")
 			.where((history.status == "Proposed") & (history.partner.isin(list(chunk))))
 		).run()
-
-
-def commit():
-	"""A background job commits per chunk, so a failure keeps finished chunks; tests roll back instead."""
-	if not frappe.flags.in_test:
-		frappe.db.commit()  # nosemgrep: chunked background job
 
 
 def history_status(row, propose_only: bool) -> str:

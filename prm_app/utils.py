@@ -21,3 +21,10 @@ def rounding_method() -> str:
 def company_currency_precision(company: str) -> int:
 	"""ERPNext's precision for a company-currency amount (System Settings currency precision)."""
 	return int(frappe.get_precision("Partner Commission Line", "amount") or 2)
+
+
+def commit_job() -> None:
+	"""A background job commits as it goes (its progress and finished chunks stay if it fails later);
+	tests roll back instead."""
+	if not frappe.flags.in_test:
+		frappe.db.commit()  # nosemgrep: background jobs commit per chunk

@@ -226,8 +226,6 @@ class TestTierEvaluation(PRMTestCase):
 		self.assertEqual(self.tier(), self.gold)
 
 	def test_won_deal_registrations_count(self):
-		if not tiers.deal_registration_won_field():
-			self.skipTest("Deal Registration is not installed")
 		set_criteria(self.gold, min_revenue=0, min_won_deals=2)
 		for status, won_on in (("Won", nowdate()), ("Won", add_months(nowdate(), -13)), ("Lost", nowdate())):
 			# the registration's own workflow is not under test: write the row as it ends up
@@ -236,7 +234,7 @@ class TestTierEvaluation(PRMTestCase):
 					"doctype": "Deal Registration",
 					"partner": self.partner.name,
 					"status": status,
-					tiers.deal_registration_won_field(): won_on if status == "Won" else None,
+					"won_on": won_on if status == "Won" else None,
 				}
 			).db_insert()
 		tiers.run_evaluation()
@@ -248,7 +246,7 @@ class TestTierEvaluation(PRMTestCase):
 				"doctype": "Deal Registration",
 				"partner": self.partner.name,
 				"status": "Won",
-				tiers.deal_registration_won_field(): nowdate(),
+				"won_on": nowdate(),
 			}
 		).db_insert()
 		tiers.run_evaluation(as_of=add_days(nowdate(), 1))

@@ -142,15 +142,12 @@ def revenue_by_month(company, sales_partners: dict, from_date, to_date) -> dict[
 
 
 def registrations(partners: list[str], from_date, to_date) -> dict[str, tuple[int, int]]:
-	"""Won and lost deal registrations closed in the period (none before Deal Registration exists, or when
-	the user may not read registrations)."""
-	won_field = tiers.deal_registration_won_field()
-	if not won_field or not frappe.has_permission("Deal Registration", "read"):
+	"""Won and lost deal registrations closed in the period (none when the user may not read
+	registrations)."""
+	if not frappe.has_permission("Deal Registration", "read"):
 		return {}
-	meta = frappe.get_meta("Deal Registration")
-	lost_field = next((f for f in ("lost_on", "closed_on") if meta.has_field(f)), "modified")
 	out: dict[str, list[int]] = {}
-	for status, field in (("Won", won_field), ("Lost", lost_field)):
+	for status, field in (("Won", "won_on"), ("Lost", "lost_on")):
 		rows = frappe.get_list(
 			"Deal Registration",
 			filters={
