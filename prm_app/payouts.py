@@ -99,12 +99,12 @@ def refresh_for_journals(journals: list[str]) -> None:
 
 
 def mark_payable() -> None:
-	"""Daily: commissions whose holding period ended become Payable."""
-	for name in frappe.get_all(
-		"Partner Commission",
-		filters={"docstatus": 1, "status": "Accrued", "payable_on": ("<=", nowdate())},
-		pluck="name",
-	):
+	"""Daily: commissions whose holding period ended become Payable (when approval is required, the
+	approved ones; approving refreshes the commission itself)."""
+	filters = {"docstatus": 1, "status": "Accrued", "payable_on": ("<=", nowdate())}
+	if settings().require_approval:
+		filters["approved"] = 1
+	for name in frappe.get_all("Partner Commission", filters=filters, pluck="name"):
 		refresh_commission(name)
 
 
