@@ -24,22 +24,11 @@ def is_partner_user(user: str | None = None) -> bool:
 	return PARTNER_ROLE in roles and not roles & STAFF_ROLES
 
 
-def partners_of(user: str) -> list[str]:
-	"""The partners whose users table (Partner User) lists the user."""
-	return frappe.get_all(
-		"Partner User", filters={"user": user, "parenttype": "Partner"}, pluck="parent", order_by="idx"
-	)
-
-
 def deal_registration_query(user: str | None = None, doctype: str | None = None) -> str:
 	user = user or frappe.session.user
 	if not is_partner_user(user):
 		return ""
-	partners = partners_of(user)
-	if not partners:
-		return "1=0"
-	values = ", ".join(frappe.db.escape(p) for p in partners)
-	return f"`tabDeal Registration`.`partner` in ({values})"
+	return _in_partners("`tabDeal Registration`.`partner`", partners_seeing(user, "Deal Registration"))
 
 
 def deal_registration_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
@@ -48,13 +37,12 @@ def deal_registration_permission(doc, ptype: str | None = None, user: str | None
 	user = user or frappe.session.user
 	if not is_partner_user(user):
 		return None
-	if doc.get("partner") and doc.partner not in partners_of(user):
-		return False
+	if doc.get("partner") and doc.partner not in partners_seeing(user, "Deal Registration"):
+		return False  # another partner's, or a partner role without deals (Finance)
 	if not doc.get("partner") and not doc.is_new():
 		return False
 	if ptype in ("write", "delete", "submit", "cancel", "amend"):
-		before = doc if doc.is_new() else frappe.db.get_value(doc.doctype, doc.name, "status")
-		status = doc.status if doc.is_new() else before
+		status = doc.status if doc.is_new() else frappe.db.get_value(doc.doctype, doc.name, "status")
 		return status in DEAL_EDITABLE
 	return True
 
@@ -194,13 +182,9 @@ def deal_product_query(user: str | None = None, doctype: str | None = None) -> s
 	user = user or frappe.session.user
 	if not is_partner_user(user):
 		return ""
-	partners = partners_of(user)
-	if not partners:
-		return "1=0"
-	values = ", ".join(frappe.db.escape(p) for p in partners)
-	return (
-		"`tabDeal Registration Product`.`parent` in (select `name` from `tabDeal Registration`"
-		f" where `partner` in ({values}))"
+	partners = partners_seeing(user, "Deal Registration")
+	return "`tabDeal Registration Product`.`parent` in (select `name` from `tabDeal Registration` where {})".format(
+		_in_partners("`partner`", partners)
 	)
 
 

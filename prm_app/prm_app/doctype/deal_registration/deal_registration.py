@@ -14,7 +14,7 @@ from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
 
 from prm_app import deals
 from prm_app.engine.matching import MatchingError, host_of, validate_email
-from prm_app.permissions import is_partner_user, partners_of, require_manager
+from prm_app.permissions import is_partner_user, partners_seeing, require_manager
 from prm_app.utils import engine_error_message
 
 PARTNER_EDITABLE = ("Draft", "Returned for information")
@@ -50,7 +50,7 @@ class DealRegistration(Document):
 
 	def set_partner_of_user(self):
 		if not self.partner and is_partner_user():
-			partners = partners_of(frappe.session.user)
+			partners = partners_seeing(frappe.session.user, self.doctype)
 			if partners:
 				self.partner = partners[0]
 
@@ -65,7 +65,7 @@ class DealRegistration(Document):
 	def validate_partner_user(self):
 		if self.flags.status_change or not is_partner_user():
 			return
-		if self.partner not in partners_of(frappe.session.user):
+		if self.partner not in partners_seeing(frappe.session.user, self.doctype):
 			frappe.throw(
 				_("You can only register deals for your own partner."),
 				frappe.PermissionError,
@@ -164,7 +164,7 @@ class DealRegistration(Document):
 	def require_own_partner(self):
 		if not frappe.has_permission(self.doctype, "read", self):
 			frappe.throw(_("Not permitted."), frappe.PermissionError)
-		if is_partner_user() and self.partner not in partners_of(frappe.session.user):
+		if is_partner_user() and self.partner not in partners_seeing(frappe.session.user, self.doctype):
 			frappe.throw(_("This is another partner's registration."), frappe.PermissionError)
 
 	def require_manager(self):

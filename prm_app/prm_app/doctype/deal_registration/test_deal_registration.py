@@ -439,3 +439,31 @@ class TestAttribution(DealRegistrationCase):
 		si = make_invoice(None, deal_registration=reg.name)
 		self.assertEqual(si.sales_partner, self.partner_a.sales_partner)
 		self.assertEqual(frappe.db.get_value("Deal Registration", reg.name, "status"), "Won")
+
+
+class TestDealRegistrationPartnerRoles(DealRegistrationCase):
+	def test_finance_partner_user_has_no_deals_on_the_server_either(self):
+		"""The portal hides deals from a partner's Finance users; the API must refuse them too."""
+		deal = self.register()
+		finance = "prm.deal.finance@example.com"
+		make_portal_user(finance, self.partner_a)
+		frappe.db.set_value(
+			"Partner User", {"parent": self.partner_a.name, "user": finance}, "partner_role", "Finance"
+		)
+		frappe.set_user(finance)
+		try:
+			self.assertFalse(frappe.has_permission("Deal Registration", "read", deal.name))
+			self.assertEqual(frappe.get_list("Deal Registration", pluck="name"), [])
+			products = frappe.get_list(
+				"Deal Registration Product", parent_doctype="Deal Registration", pluck="name"
+			)
+			self.assertEqual(products, [])
+			self.assertRaises(frappe.PermissionError, make_registration, self.partner_a)
+		finally:
+			frappe.set_user("Administrator")
+		# the Sales and Admin users of the same partner still see it
+		frappe.set_user(USER_A)
+		try:
+			self.assertTrue(frappe.has_permission("Deal Registration", "read", deal.name))
+		finally:
+			frappe.set_user("Administrator")
