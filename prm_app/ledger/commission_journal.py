@@ -206,14 +206,15 @@ def accrual_journal_of(commission: str | None) -> str | None:
 
 def journal_settlement(journal_entry: str | None) -> frappe._dict:
 	"""From the Payment Ledger, what happened to a commission Journal Entry's payable: ``outstanding``
-	(positive: owed to the partner), ``paid`` (settled by payments) and ``clawed_back`` (settled by
-	clawback journal entries of prm_app). A Payment Ledger amount on a payable is positive for what is
-	owed and negative for what settles it."""
+	(positive: owed to the partner), ``paid`` (settled by payments, or netted in a payout against another
+	commission's clawback) and ``clawed_back`` (settled by the clawbacks of this very commission: its
+	credit notes and reversals). A Payment Ledger amount on a payable is positive for what is owed and
+	negative for what settles it."""
 	result = frappe._dict(outstanding=0.0, paid=0.0, clawed_back=0.0)
 	if not journal_entry:
 		return result
 	rows = settlements_of("Journal Entry", journal_entry)
-	clawback_journals = journals_among(rows, {"prm_partner_commission": ("is", "set")})
+	clawback_journals = own_clawback_journals(journal_entry, rows)
 	for row in rows:
 		result.outstanding += flt(row.amount)
 		if row.voucher_no == journal_entry:
@@ -223,6 +224,28 @@ def journal_settlement(journal_entry: str | None) -> frappe._dict:
 		else:
 			result.paid -= flt(row.amount)
 	return result
+
+
+def own_clawback_journals(journal_entry: str, rows: list[frappe._dict]) -> set[str]:
+	"""Among the journals that settled ``journal_entry``, those of clawbacks against its own commission."""
+	names = [
+		r.voucher_no for r in rows if r.voucher_type == "Journal Entry" and r.voucher_no != journal_entry
+	]
+	if not names:
+		return set()
+	je = frappe.qb.DocType("Journal Entry")
+	clawback = frappe.qb.DocType("Partner Commission")
+	accrual = frappe.qb.DocType("Partner Commission").as_("accrual")
+	return set(
+		frappe.qb.from_(je)
+		.join(clawback)
+		.on(clawback.name == je.prm_partner_commission)
+		.join(accrual)
+		.on(accrual.name == clawback.against_commission)
+		.select(je.name)
+		.where(je.name.isin(names) & (accrual.journal_entry == journal_entry))
+		.run(pluck=True)
+	)
 
 
 def settlements_of(voucher_type: str, voucher_no: str) -> list[frappe._dict]:

@@ -185,6 +185,23 @@ class TestPartnerPayout(PRMTestCase):
 		self.assertNotEqual(first.name, second.name)
 
 	@change_settings("PRM Settings", PAY_NOW)
+	def test_netting_a_clawback_pays_other_commissions_it_does_not_reverse_them(self):
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		make_payout(self.partner)
+		[clawback] = commissions_of(make_return(si).name)
+		# two new sales: 50.00 and 300.00; the next payout nets the 100.00 clawback against them
+		small = make_invoice(self.partner, [("_PRM Hardware", 1, 500)])
+		large = make_invoice(self.partner, [("_PRM Hardware", 1, 3000)])
+		second = make_payout(self.partner, from_date=add_days(nowdate(), 1), to_date=add_days(nowdate(), 30))
+		self.assertEqual(flt(second.net_amount), 250.0)
+		self.assertEqual(status(clawback.name), "Paid")
+		# their invoices were not returned: they were paid (in part by netting), not reversed
+		for sale in (small, large):
+			[pc] = commissions_of(sale.name)
+			self.assertEqual(status(pc.name), "Paid", sale.name)
+		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
+
+	@change_settings("PRM Settings", PAY_NOW)
 	def test_negative_net_blocks_the_payout_and_carries_forward(self):
 		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
 		make_payout(self.partner)
