@@ -166,7 +166,12 @@ def payout_candidates(
 		.join(payout)
 		.on(payout.name == row.parent)
 		.select(row.partner_commission)
-		.where((payout.docstatus == 1) & (payout.status != "Paid") & (payout.name != (exclude_payout or "")))
+		.where(
+			(payout.partner == partner)
+			& (payout.docstatus == 1)
+			& (payout.status != "Paid")
+			& (payout.name != (exclude_payout or ""))
+		)
 		.run(pluck=True)
 	)
 	commissions = frappe.get_all(
@@ -380,12 +385,14 @@ def run_payouts(company, from_date, to_date, posting_date=None, user=None) -> di
 	"""A payout per active partner with something payable; idempotent: a partner whose period already
 	has a payout (draft or submitted) is skipped. One partner's error does not stop the others."""
 	partners = frappe.get_all(
-		"Partner", filters={"company": company, "status": "Active", "supplier": ("is", "set")}, pluck="name"
+		"Partner",
+		filters={"company": company, "status": "Active", "supplier": ("is", "set")},
+		fields=["name", "supplier"],
 	)
 	result = {"created": [], "skipped": 0, "failed": []}
-	for i, partner in enumerate(partners, start=1):
+	for i, (partner, supplier) in enumerate((p.name, p.supplier) for p in partners):
 		frappe.publish_progress(
-			i * 100 / max(len(partners), 1),
+			(i + 1) * 100 / max(len(partners), 1),
 			title=_("Creating partner payouts"),
 			description=partner,
 		)
@@ -401,7 +408,6 @@ def run_payouts(company, from_date, to_date, posting_date=None, user=None) -> di
 		):
 			result["skipped"] += 1
 			continue
-		supplier = frappe.db.get_value("Partner", partner, "supplier")
 		rows = payout_candidates(partner, company, supplier, to_date, posting_date or nowdate())
 		net = flt(sum(flt(r["amount"]) for r in rows), 2)
 		if not rows or net <= 0 or net < flt(settings().minimum_payout):
