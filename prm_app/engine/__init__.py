@@ -15,6 +15,7 @@ from prm_app.engine.commission import (
 	PartnerState,
 	compute_commission,
 	make_invoice,
+	reverse_commission,
 	state_from_lines,
 )
 from prm_app.engine.errors import (

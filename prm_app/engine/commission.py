@@ -36,7 +36,7 @@ to the returned base of the rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -726,6 +726,92 @@ def _reverse_share(
 		item_group=original.item_group,
 		line_key=original.line_key,
 		bracket=original.bracket,
+	)
+
+
+# --- cancelling a posted document ----------------------------------------------------------------------
+
+
+def reverse_commission(
+	plan: Plan,
+	lines: Sequence[CommissionLine],
+	state: PartnerState,
+	*,
+	name: str,
+	partner: str,
+	tier: str,
+	posting_date: date,
+	cancelled: str,
+) -> CommissionResult:
+	"""What cancelling a posted document (invoice or credit note) must post, given the commission lines
+	it posted and the partner's period state now, which still includes them.
+
+	Lines of rules without brackets or caps are mirrored: they did not depend on other documents. A
+	bracketed rule's volume is moved back by the document's base at the brackets as they stand now
+	(later documents included), exactly as a credit note for the same lines would, so the period always
+	equals the bracket formula on its net volume (a mirror of lines computed at an older volume would
+	not); its true-ups are recomputed, not mirrored. A capped rule's cap adjustment is recomputed on the
+	period's earnings after the cancel. ``cancelled`` names the document in the explanations."""
+	period = next((ln.period for ln in lines if ln.period), "") or period_key(plan.period, posting_date)
+	invoice = Invoice(name=name, posting_date=posting_date, partner=partner, lines=(), partner_tier=tier)
+	doc = _Document(plan, invoice, state, period, tier)
+	doc.against = lines[0].against if lines else ""
+	by_rule: dict[str, list[CommissionLine]] = {}
+	for ln in lines:
+		by_rule.setdefault(ln.rule, []).append(ln)
+	rules = {r.name: r for r in plan.rules}
+	for rule_name in [r.name for r in plan.rules if r.name in by_rule] + [
+		n for n in by_rule if n not in rules
+	]:
+		rule = rules.get(rule_name)
+		first = len(doc.lines)
+		moves: dict[str, list] = {}  # line key -> [item, base, qty], in the order posted
+		for ln in by_rule[rule_name]:
+			if rule is not None and rule.brackets and ln.kind in (COMMISSION, TRUE_UP):
+				if ln.kind == COMMISSION:
+					item = {"item_code": ln.item_code, "item_group": ln.item_group, "line_key": ln.line_key}
+					move = moves.setdefault(ln.line_key, [item, ZERO, ZERO])
+					move[1] += ln.base
+					move[2] += ln.qty
+				continue
+			if rule is not None and rule.cap_per_period is not None and ln.kind == CAP:
+				continue
+			doc.lines.append(_mirrored(ln, doc, cancelled))
+		if rule is not None and rule.brackets:
+			key = (rule.name, period)
+			volume = doc.get_volume(key)
+			moved = len(doc.lines)
+			for item, base, qty in reversed(list(moves.values())):  # last in, first out
+				doc.bracket_lines(rule, volume, volume - base, item, -qty)
+				volume -= base
+			doc.volume[key] = volume
+			doc.lines[moved:] = [
+				replace(ln, explanation=f"Cancel of {cancelled}: {ln.explanation}")
+				for ln in doc.lines[moved:]
+			]
+		if rule is not None:
+			doc.period_cap(rule, first)
+	return doc.result()
+
+
+def _mirrored(line: CommissionLine, doc: _Document, cancelled: str) -> CommissionLine:
+	return CommissionLine(
+		invoice=doc.invoice.name,
+		partner=doc.invoice.partner,
+		kind=line.kind,
+		rule=line.rule,
+		period=line.period or doc.period,
+		rate_type=line.rate_type,
+		rate=line.rate,
+		base=-line.base + ZERO,
+		qty=-line.qty + ZERO,
+		amount=-line.amount + ZERO,
+		explanation=f"Cancel of {cancelled}: {line.explanation}",
+		item_code=line.item_code,
+		item_group=line.item_group,
+		line_key=line.line_key,
+		bracket=line.bracket,
+		against=line.against,
 	)
 
 
