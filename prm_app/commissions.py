@@ -23,6 +23,7 @@ from prm_app.engine import (
 	Plan,
 	compute_commission,
 	plan_from_json,
+	reverse_commission,
 	state_from_lines,
 )
 from prm_app.engine.money import to_decimal
@@ -419,7 +420,19 @@ def by_line_key(si, values) -> dict:
 	return out
 
 
-def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, against=None, source=None):
+def make_commission(
+	si,
+	partner,
+	plan_name,
+	plan: Plan,
+	result,
+	key,
+	tier=None,
+	against=None,
+	source=None,
+	posting_date=None,
+	is_clawback=None,
+):
 	"""Insert and submit the Partner Commission (its submit posts the journal entry)."""
 	cost_centers = by_line_key(si, lambda item: item.cost_center)
 	# accounting dimensions: the line's own, else the invoice's
@@ -431,13 +444,13 @@ def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, 
 			"doctype": "Partner Commission",
 			"partner": partner.name,
 			"company": si.company,
-			"posting_date": si.posting_date,
+			"posting_date": posting_date or si.posting_date,
 			"sales_invoice": si.name,
 			"commission_plan": plan_name,
 			"partner_tier": tier,
 			"supplier": partner.supplier,
 			"currency": frappe.get_cached_value("Company", si.company, "default_currency"),
-			"is_clawback": 1 if result.total < 0 or si.is_return else 0,
+			"is_clawback": int(is_clawback if is_clawback is not None else result.total < 0 or si.is_return),
 			"against_commission": against,
 			"idempotency_key": key,
 			"plan_snapshot": plan.to_json(),
@@ -468,6 +481,7 @@ def make_commission(si, partner, plan_name, plan: Plan, result, key, tier=None, 
 	)
 	doc.flags.ignore_permissions = True
 	doc.flags.ignore_links = True  # every link was copied from the validated, submitted invoice
+	doc.flags.prm_posting = True  # made here, from its source document (validate refuses any other)
 	doc.docstatus = 1  # inserted as submitted: one write instead of insert + submit
 	doc.insert()
 	return doc
@@ -544,32 +558,78 @@ def reverse_for_invoice(si) -> list[str]:
 
 
 def post_reversal(si, commission) -> str:
-	"""A clawback mirroring the commission line by line: undoes exactly what it accrued."""
+	"""The commission that undoes ``commission`` when its document is cancelled: lines that depended on
+	nothing else are mirrored; a bracketed or capped period is recomputed on what is left of it, as a
+	credit note would (``engine.reverse_commission``). Dated in the cancelled commission's own period
+	(as ERPNext reverses the document's GL), or the first open date when that period is closed."""
 	key = idempotency_key(si.name, commission.partner, "cancel")
 	existing = frappe.db.get_value("Partner Commission", {"idempotency_key": key, "docstatus": 1})
 	if existing:
 		return existing
-	doc = frappe.copy_doc(commission)
-	doc.update(
-		{
-			"posting_date": frappe.utils.nowdate(),
-			"is_clawback": 1 if commission.total > 0 else 0,
-			"against_commission": commission.name,
-			"idempotency_key": key,
-			"journal_entry": None,
-			"amended_from": None,
-			"plan_snapshot": commission.plan_snapshot,
-		}
-	)
-	for row in doc.lines:
-		row.base = -flt(row.base)
-		row.qty = -flt(row.qty)
-		row.amount = -flt(row.amount)
-		row.explanation = _("Reversal of {0} (invoice {1} cancelled): {2}").format(
-			commission.name, si.name, row.explanation
+	plan = plan_from_json(commission.plan_snapshot)
+	posted = stored_lines([commission.name]).get(commission.name, [])
+	periods = {ln.period for ln in posted if ln.period}
+	state = state_from_lines(plan, period_lines(commission.partner, commission.commission_plan, periods))
+	try:
+		result = reverse_commission(
+			plan,
+			posted,
+			state,
+			name=si.name,
+			partner=commission.partner,
+			tier=commission.partner_tier or "",
+			posting_date=getdate(commission.posting_date),
+			cancelled=si.name,
 		)
-	doc.flags.ignore_permissions = True
-	doc.flags.ignore_links = True  # it links the invoice being cancelled, on purpose
-	doc.docstatus = 1
-	doc.insert()
+	except EngineError as e:
+		frappe.throw(engine_error_message(e), title=_("Commission Not Computed"))
+	partner = frappe._dict(name=commission.partner, supplier=commission.supplier)
+	doc = make_commission(
+		si,
+		partner,
+		commission.commission_plan,
+		plan,
+		result,
+		key,
+		tier=commission.partner_tier,
+		against=commission.name,
+		posting_date=open_posting_date(commission.company, commission.posting_date),
+		is_clawback=result.total < 0,
+	)
 	return doc.name
+
+
+def open_posting_date(company: str, posting_date) -> str:
+	"""``posting_date`` unless the books are closed there (Accounts Frozen Till, a Period Closing Voucher,
+	or an Accounting Period closed for Journal Entries), then today: the first date still open."""
+	date = getdate(posting_date)
+	frozen = frappe.db.get_single_value("Accounts Settings", "acc_frozen_upto")
+	if frozen and date <= getdate(frozen):
+		return frappe.utils.nowdate()
+	pcv = frappe.qb.DocType("Period Closing Voucher")
+	closed_to = (
+		frappe.qb.from_(pcv)
+		.select(pcv.period_end_date)
+		.where((pcv.company == company) & (pcv.docstatus == 1) & (pcv.period_end_date >= date))
+		.limit(1)
+		.run()
+	)
+	if closed_to:
+		return frappe.utils.nowdate()
+	period, closed = frappe.qb.DocType("Accounting Period"), frappe.qb.DocType("Closed Document")
+	in_closed_period = (
+		frappe.qb.from_(period)
+		.join(closed)
+		.on(closed.parent == period.name)
+		.select(period.name)
+		.where(
+			(period.company == company)
+			& (period.start_date <= date)
+			& (period.end_date >= date)
+			& (closed.document_type == "Journal Entry")
+			& (closed.closed == 1)
+		)
+		.limit(1)
+		.run()
+	)
+	return frappe.utils.nowdate() if in_closed_period else str(date)

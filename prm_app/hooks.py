@@ -37,6 +37,7 @@ before_tests = "prm_app.tests.before_tests"
 doc_events = {
 	"Sales Invoice": {
 		"validate": [
+			"prm_app.events.amend.clear_prm_links",
 			"prm_app.events.deal_registration.sales_invoice_validate",
 			"prm_app.events.sales_invoice.validate",
 		],
@@ -61,6 +62,7 @@ doc_events = {
 		"on_update": "prm_app.install.set_company_defaults",
 	},
 	"Payment Entry": {
+		"validate": "prm_app.events.amend.clear_prm_links",
 		"on_submit": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
 		"on_cancel": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
 		"on_update_after_submit": [
@@ -69,6 +71,7 @@ doc_events = {
 		],
 	},
 	"Journal Entry": {
+		"validate": "prm_app.events.amend.clear_prm_links",
 		"on_submit": "prm_app.payment_commission.on_payment_event",
 		"on_cancel": "prm_app.payment_commission.on_payment_event",
 		"on_update_after_submit": "prm_app.payment_commission.on_payment_event",

@@ -49,17 +49,18 @@ def payment_plan(si):
 
 def settled_amounts(si) -> frappe._dict:
 	"""What the customer paid, what credit notes returned and what was written off, in the invoice's
-	party-account currency, from the Payment Ledger."""
+	party-account currency (the currency ``invoice_total`` is in), from the Payment Ledger."""
 	rows = [r for r in settlements_of("Sales Invoice", si.name) if r.voucher_no != si.name]
 	write_off_journals = journals_among(rows, {"voucher_type": "Write Off Entry"})
-	result = frappe._dict(paid=0.0, returned=0.0, written_off=flt(si.write_off_amount))
+	own_write_off = si.write_off_amount if same_currency(si) else si.base_write_off_amount
+	result = frappe._dict(paid=0.0, returned=0.0, written_off=flt(own_write_off))
 	for row in rows:
 		if row.voucher_type == "Sales Invoice":
 			continue  # credit notes: counted from the returns themselves below
 		if row.voucher_no in write_off_journals:
-			result.written_off -= flt(row.amount)
+			result.written_off -= flt(row.amount_in_account_currency)
 		else:
-			result.paid -= flt(row.amount)
+			result.paid -= flt(row.amount_in_account_currency)
 	for total in frappe.get_all(
 		"Sales Invoice",
 		filters={"return_against": si.name, "docstatus": 1, "is_return": 1},
@@ -69,10 +70,15 @@ def settled_amounts(si) -> frappe._dict:
 	return result
 
 
+def same_currency(si) -> bool:
+	"""Whether the receivable is kept in the invoice's currency (else in the company's)."""
+	return (si.party_account_currency or si.currency) == si.currency
+
+
 def invoice_total(si, values=None) -> float:
+	"""The invoice's total in its party-account currency, the Payment Ledger's account currency."""
 	values = values or si
-	same_currency = (si.party_account_currency or si.currency) == si.currency
-	if same_currency:
+	if same_currency(si):
 		return flt(values.rounded_total or values.grand_total)
 	return flt(values.base_rounded_total or values.base_grand_total)
 
@@ -207,10 +213,19 @@ def recompute_invoice(si_name: str, source=None) -> str | None:
 		tier=partner.tier,
 		against=first if result.total < 0 else None,
 		source=source,
+		posting_date=commissions.open_posting_date(si.company, earned_on(source)),
 	)
 	if si.docstatus == 1:
 		commissions.sync_invoice_earned_so_far(si)
 	return doc.name
+
+
+def earned_on(source) -> str:
+	"""The date a change of what an invoice earned is booked on: the date of the document that changed it
+	(a payment, its cancel, a credit note, the invoice's own cancel: ERPNext reverses a cancelled document
+	on its own date too); today when nothing names one (the daily sweep, an unreconciliation)."""
+	date = source.get("posting_date") if source is not None else None
+	return str(getdate(date)) if date else frappe.utils.nowdate()
 
 
 def affected_invoices(doc) -> set[str]:

@@ -13,6 +13,7 @@ from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
 
 from prm_app.ledger.commission_journal import journal_settlement
+from prm_app.permissions import require_manager
 
 EPSILON = 0.005
 
@@ -117,11 +118,8 @@ def approve_commissions(names: list[str] | str) -> int:
 	for name in names:
 		doc = frappe.get_doc("Partner Commission", name)
 		doc.check_permission("read")  # the role below grants approval, not sight of other companies
-		if (
-			not frappe.has_permission("Partner Commission", "write", doc)
-			and "Partner Manager" not in frappe.get_roles()
-		):
-			frappe.throw(_("Not permitted to approve commission {0}.").format(name), frappe.PermissionError)
+		# approval is the channel's decision: a Partner Manager's, not an accountant's who may post and pay
+		require_manager(_("Only a Partner Manager can approve commission {0}.").format(name))
 		if doc.docstatus != 1 or doc.approved:
 			continue
 		doc.db_set({"approved": 1, "approved_by": frappe.session.user})
@@ -350,7 +348,11 @@ def add_tax_withholding(pe, payout) -> None:
 
 
 def on_payment_change(pe, method=None):
-	"""Payment Entry submit / cancel: commissions paid through it, and its payout, follow."""
+	"""Payment Entry submit / cancel: commissions paid through it, and its payout, follow. A payout's
+	Payment Entry may be cancelled on its own (the payout stays, unpaid, and can be cancelled or paid
+	anew), so the payout's link does not block ERPNext's cancel."""
+	if method == "on_cancel" and pe.get("prm_partner_payout"):
+		pe.ignore_linked_doctypes = (*tuple(pe.get("ignore_linked_doctypes") or ()), "Partner Payout")
 	journals = [r.reference_name for r in pe.references if r.reference_doctype == "Journal Entry"]
 	refresh_for_journals(journals)
 	if pe.get("prm_partner_payout"):

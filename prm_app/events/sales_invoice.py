@@ -77,5 +77,15 @@ def on_cancel(doc, method=None):
 	if not doc.get("sales_partner"):
 		return
 	commissions.reverse_for_invoice(doc)
-	# commissions kept (paid, or with later ones on top) stay linked; reversals were posted for them
-	doc.ignore_linked_doctypes = (*tuple(doc.get("ignore_linked_doctypes") or ()), "Partner Commission")
+	linked = doc.get("prm_partner_commission")
+	if linked and frappe.db.get_value("Partner Commission", linked, "docstatus") == 2:
+		# a cancelled invoice links no cancelled commission, so its Amend (which copies every field)
+		# starts clean; the commission still names the invoice
+		doc.db_set("prm_partner_commission", None, update_modified=False)
+	# commissions kept (paid, or with later ones on top) stay linked, and so do the payouts that paid
+	# them: reversals were posted for them, ERPNext's cancel of the invoice goes through
+	doc.ignore_linked_doctypes = (
+		*tuple(doc.get("ignore_linked_doctypes") or ()),
+		"Partner Commission",
+		"Partner Payout",
+	)

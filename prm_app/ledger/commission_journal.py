@@ -106,7 +106,7 @@ def post_commission_journal(commission) -> str | None:
 		frappe.throw(engine_error_message(e), title=_("Commission Not Posted"))
 	if not rows:
 		return None
-	original_journal = accrual_journal_of(commission.against_commission)
+	targets = settlement_targets(commission)
 	je = frappe.new_doc("Journal Entry")
 	je.update(
 		{
@@ -137,23 +137,14 @@ def post_commission_journal(commission) -> str | None:
 		}
 		if row.party:
 			entry.update(party_type="Supplier", party=row.party)
-			settled = min(flt(row.debit), max(0.0, journal_settlement(original_journal).outstanding))
-			if row.debit and original_journal and settled > 0:
-				# A clawback settles against the accrual it reverses, as a credit note against its
-				# invoice, as far as that accrual is still unpaid; the rest stays an open debit of the
-				# partner, which the next payout nets against new commission.
-				je.append(
-					"accounts",
-					{
-						**entry,
-						"debit_in_account_currency": settled,
-						"reference_type": "Journal Entry",
-						"reference_name": original_journal,
-					},
-				)
-				entry["debit_in_account_currency"] = flt(flt(row.debit) - settled, precision)
-				if not entry["debit_in_account_currency"]:
+			if row.debit and targets:
+				# A clawback settles against the accruals it reverses, as a credit note against its invoice,
+				# as far as they are still unpaid; the rest stays an open debit of the partner, which the
+				# next payout nets against new commission.
+				rest = settle_against(je, entry, flt(row.debit), targets, precision)
+				if not rest:
 					continue
+				entry["debit_in_account_currency"] = rest
 		else:
 			entry["cost_center"] = row.cost_center or accounts.cost_center
 		je.append("accounts", entry)
@@ -167,6 +158,51 @@ def post_commission_journal(commission) -> str | None:
 	je.docstatus = 1  # inserted as submitted: one write instead of insert + submit
 	je.insert()
 	return je.name
+
+
+def settlement_targets(commission) -> list[str]:
+	"""The accrual journals a clawback settles against, in order: the one of the commission it reverses,
+	then the other accruals of the same document (an On Payment invoice accrues once per payment, and
+	cancelling it takes back all of them)."""
+	journals = [accrual_journal_of(commission.against_commission)]
+	if commission.against_commission and commission.sales_invoice:
+		journals += frappe.get_all(
+			"Partner Commission",
+			filters={
+				"sales_invoice": commission.sales_invoice,
+				"partner": commission.partner,
+				"docstatus": 1,
+				"total": (">", 0),
+				"journal_entry": ("is", "set"),
+				"name": ("not in", [commission.against_commission, commission.name]),
+			},
+			order_by="creation",
+			pluck="journal_entry",
+		)
+	return [j for j in dict.fromkeys(journals) if j]
+
+
+def settle_against(je, entry: dict, amount: float, journals: list[str], precision: int) -> float:
+	"""Append payable debit rows of ``amount`` referencing ``journals`` as far as each is still open;
+	returns what is left (an open debit). Outstanding amounts are compared at the currency's precision:
+	a float residue of a paid journal is nothing open."""
+	for journal in journals:
+		if amount <= 0:
+			break
+		settled = flt(min(amount, max(0.0, journal_settlement(journal).outstanding)), precision)
+		if settled <= 0:
+			continue
+		je.append(
+			"accounts",
+			{
+				**entry,
+				"debit_in_account_currency": settled,
+				"reference_type": "Journal Entry",
+				"reference_name": journal,
+			},
+		)
+		amount = flt(amount - settled, precision)
+	return amount
 
 
 def shared_dimensions(commission, rows) -> set[tuple[str, str]]:
@@ -223,39 +259,80 @@ def journal_settlement(journal_entry: str | None) -> frappe._dict:
 			result.clawed_back -= flt(row.amount)
 		else:
 			result.paid -= flt(row.amount)
-	return result
+	# sums of floats carry residue (8.88e-16 left of a paid journal): money is compared at its precision
+	precision = ledger_precision()
+	return frappe._dict({key: flt(value, precision) + 0.0 for key, value in result.items()})
+
+
+def ledger_precision() -> int:
+	"""The precision of Payment Ledger amounts (the system's currency precision)."""
+	return frappe.get_precision("Payment Ledger Entry", "amount") or 2
+
+
+def clawback_netted(journal_entry: str | None, accrual_journal: str | None) -> float:
+	"""How much of a clawback journal's debit was netted in a payout (set against an accrual journal other
+	than the one of the commission it reverses): for the partner, that clawback is paid."""
+	if not journal_entry:
+		return 0.0
+	rows = frappe.get_all(
+		"Journal Entry Account",
+		filters={
+			"parent": journal_entry,
+			"parenttype": "Journal Entry",
+			"party_type": "Supplier",
+			"reference_type": "Journal Entry",
+			"reference_name": ("!=", accrual_journal or ""),
+		},
+		fields=["debit_in_account_currency"],
+	)
+	return flt(sum(flt(r.debit_in_account_currency) for r in rows), ledger_precision())
 
 
 def own_clawback_journals(journal_entry: str, rows: list[frappe._dict]) -> set[str]:
-	"""Among the journals that settled ``journal_entry``, those of clawbacks against its own commission."""
+	"""Among the journals that settled ``journal_entry``, those of clawbacks of its own commission: its
+	credit notes and reversals, and the take-backs of the same document (On Payment)."""
 	names = [
 		r.voucher_no for r in rows if r.voucher_type == "Journal Entry" and r.voucher_no != journal_entry
 	]
 	if not names:
 		return set()
+	accrual = frappe.db.get_value(
+		"Partner Commission", {"journal_entry": journal_entry}, ["name", "sales_invoice"], as_dict=True
+	)
+	if not accrual:
+		return set()
 	je = frappe.qb.DocType("Journal Entry")
 	clawback = frappe.qb.DocType("Partner Commission")
-	accrual = frappe.qb.DocType("Partner Commission").as_("accrual")
 	return set(
 		frappe.qb.from_(je)
 		.join(clawback)
 		.on(clawback.name == je.prm_partner_commission)
-		.join(accrual)
-		.on(accrual.name == clawback.against_commission)
 		.select(je.name)
-		.where(je.name.isin(names) & (accrual.journal_entry == journal_entry))
+		.where(
+			je.name.isin(names)
+			& (
+				(clawback.against_commission == accrual.name)
+				| (clawback.sales_invoice == (accrual.sales_invoice or ""))
+			)
+		)
 		.run(pluck=True)
 	)
 
 
 def settlements_of(voucher_type: str, voucher_no: str) -> list[frappe._dict]:
 	"""The live Payment Ledger movements against a voucher, summed per voucher that made them (the
-	voucher itself included): what an invoice or a commission journal was settled by."""
+	voucher itself included): what an invoice or a commission journal was settled by. ``amount`` is in
+	company currency, ``amount_in_account_currency`` in the party account's."""
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	return (
 		frappe.qb.from_(ple)
 		.select(
-			ple.voucher_type, ple.voucher_no, frappe.query_builder.functions.Sum(ple.amount).as_("amount")
+			ple.voucher_type,
+			ple.voucher_no,
+			frappe.query_builder.functions.Sum(ple.amount).as_("amount"),
+			frappe.query_builder.functions.Sum(ple.amount_in_account_currency).as_(
+				"amount_in_account_currency"
+			),
 		)
 		.where(
 			(ple.against_voucher_type == voucher_type)

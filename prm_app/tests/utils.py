@@ -253,8 +253,10 @@ def make_outgoing_email_account() -> str:
 	)
 
 
-def receive_payment(si, amount: float, posting_date=None):
-	"""A customer's Payment Entry against a Sales Invoice."""
+def receive_payment(si, amount: float, posting_date=None, exchange_rate: float | None = None):
+	"""A customer's Payment Entry against a Sales Invoice, ``amount`` in the receivable's currency; on a
+	foreign-currency receivable at ``exchange_rate`` (default: the invoice's)."""
+	rate = flt(exchange_rate or si.conversion_rate) if si.party_account_currency != "USD" else 1
 	pe = frappe.get_doc(
 		{
 			"doctype": "Payment Entry",
@@ -263,11 +265,12 @@ def receive_payment(si, amount: float, posting_date=None):
 			"posting_date": posting_date or nowdate(),
 			"party_type": "Customer",
 			"party": si.customer,
-			"paid_from": account("Debtors"),
+			"paid_from": si.debit_to,
+			"paid_from_account_currency": si.party_account_currency,
 			"paid_to": account("Cash"),
 			"paid_amount": amount,
-			"received_amount": amount,
-			"source_exchange_rate": 1,
+			"received_amount": flt(amount * rate, 2),
+			"source_exchange_rate": rate,
 			"target_exchange_rate": 1,
 			"references": [
 				{"reference_doctype": "Sales Invoice", "reference_name": si.name, "allocated_amount": amount}

@@ -8,7 +8,9 @@ from frappe.utils import flt
 
 from prm_app import payouts
 from prm_app.ledger.commission_journal import (
+	accrual_journal_of,
 	cancel_commission_journal,
+	clawback_netted,
 	journal_allocated_amount,
 	post_commission_journal,
 )
@@ -42,7 +44,7 @@ class PartnerCommission(Document):
 				row.name = make_autoname("hash", row.doctype)
 
 	def validate(self):
-		if not self.idempotency_key:
+		if not self.idempotency_key or (self.is_new() and not self.flags.prm_posting):
 			# only posting (prm_app.commissions, payment_commission) makes commissions, each keyed by its
 			# source document: one made or amended by hand would post a journal for nothing
 			frappe.throw(
@@ -91,10 +93,25 @@ class PartnerCommission(Document):
 
 	def refresh_payment_status(self):
 		"""Paid / outstanding / status from the Payment Ledger, for this commission and, for a clawback,
-		the accrual it settles against."""
+		every accrual its journal settles against."""
 		payouts.refresh_commission(self.name)
+		settled = set()
+		if self.journal_entry:
+			journals = frappe.get_all(
+				"Journal Entry Account",
+				filters={"parent": self.journal_entry, "reference_type": "Journal Entry"},
+				pluck="reference_name",
+			)
+			if journals:
+				settled.update(
+					frappe.get_all(
+						"Partner Commission", filters={"journal_entry": ("in", journals)}, pluck="name"
+					)
+				)
 		if self.against_commission:
-			payouts.refresh_commission(self.against_commission)
+			settled.add(self.against_commission)
+		for name in sorted(settled - {self.name}):
+			payouts.refresh_commission(name)
 
 	def post_journal_entry(self):
 		journal_entry = post_commission_journal(self)
@@ -106,6 +123,10 @@ class PartnerCommission(Document):
 			self.journal_entry = journal_entry
 
 	def amount_paid(self) -> float:
+		"""Paid to the partner (an accrual) or netted in a payout (a clawback): either way the partner's
+		money moved, so the commission stays and a cancel of its document posts a reversal."""
+		if flt(self.total) < 0:
+			return clawback_netted(self.journal_entry, accrual_journal_of(self.against_commission))
 		return journal_allocated_amount(self.journal_entry)
 
 	def validate_not_paid(self):
@@ -120,8 +141,8 @@ class PartnerCommission(Document):
 	def can_be_cancelled(self) -> bool:
 		"""Unpaid, and no later commission of the partner was computed on top of it (brackets and caps
 		of the same plan and period), so cancelling it leaves every other commission right."""
-		if self.amount_paid():
-			return False
+		if self.amount_paid() or self.partner_payout:
+			return False  # paid, netted, or listed in a payout
 		if frappe.db.exists("Partner Commission", {"against_commission": self.name, "docstatus": 1}):
 			return False  # a credit note's clawback settles against its journal entry
 		periods = {row.period for row in self.lines if row.period}

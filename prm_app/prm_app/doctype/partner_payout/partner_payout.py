@@ -44,6 +44,13 @@ class PartnerPayout(Document):
 				),
 				title=_("Partner Not Active"),
 			)
+		if partner.company != self.company:
+			frappe.throw(
+				_("Partner {0} belongs to company {1}; this payout is for company {2}.").format(
+					frappe.bold(self.partner), partner.company, self.company
+				),
+				title=_("Wrong Company"),
+			)
 		if not partner.supplier:
 			frappe.throw(_("Partner {0} has no Supplier to pay.").format(frappe.bold(self.partner)))
 		self.supplier = partner.supplier
