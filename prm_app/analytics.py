@@ -86,7 +86,9 @@ def revenue_by_tier(company: str, from_date=None, to_date=None) -> dict:
 		.groupby(si.posting_date, partner.tier)
 		.run(as_dict=True)
 	)
-	order = frappe.get_all("Partner Tier", order_by="`rank` desc, name asc", pluck="name")
+	order = frappe.get_all(
+		"Partner Tier", order_by="`tabPartner Tier`.`rank` desc, `tabPartner Tier`.`name` asc", pluck="name"
+	)
 	series: dict[str, dict[str, float]] = {}
 	for r in rows:
 		name = r.tier or _(NO_TIER)

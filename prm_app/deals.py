@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
 
+from prm_app.compat import opportunity_source
 from prm_app.engine.matching import (
 	COUNTRY,
 	DOMAIN,
@@ -368,7 +369,7 @@ def link_opportunity(doc) -> str:
 			"website": doc.website,
 			"country": doc.country,
 			"contact_email": doc.contact_email,
-			"source": frappe.db.exists("Lead Source", "Partner") or None,
+			**opportunity_source(),
 			"deal_registration": doc.name,
 			"prm_sales_partner": doc.sales_partner,
 			"items": opportunity_items(doc),

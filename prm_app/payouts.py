@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
 
+from prm_app.compat import tax_withholding_details
 from prm_app.ledger.commission_journal import journal_settlement
 from prm_app.permissions import require_manager
 
@@ -316,14 +317,10 @@ def add_tax_withholding(pe, payout) -> None:
 	Entry only for advances and purchase orders, not for amounts allocated to journal entries, so the
 	payout adds the deduction itself with the category's rate and account (ERPNext's own lookup) for the
 	posting date; below the category's single-transaction threshold nothing is withheld."""
-	from erpnext.accounts.doctype.tax_withholding_category.tax_withholding_category import (
-		get_tax_withholding_details,
-	)
-
 	category = frappe.db.get_value("Supplier", payout.supplier, "tax_withholding_category")
 	if not category:
 		return
-	details = get_tax_withholding_details(category, payout.posting_date, payout.company)
+	details = tax_withholding_details(category, payout.posting_date, payout.company, payout.supplier)
 	if not details or not details.rate:
 		frappe.throw(
 			_("Tax Withholding Category {0} has no rate for {1} or no account for company {2}.").format(

@@ -24,6 +24,7 @@ from frappe import _
 from frappe.utils import add_months, flt, get_first_day, getdate, now_datetime, nowdate
 
 from prm_app.commissions import engine_invoice, is_commissionable
+from prm_app.compat import aggregate
 from prm_app.engine import EngineError, Invoice, Plan
 from prm_app.engine.commission import COMMISSION, REVERSAL
 from prm_app.engine.simulate import run_stream
@@ -160,7 +161,7 @@ def accrued_by_partner(invoice_names: list[str]) -> dict[str, Decimal]:
 		for row in frappe.get_all(
 			"Partner Commission",
 			filters={"docstatus": 1, "sales_invoice": ("in", chunk)},
-			fields=["partner", "sum(total) as total"],
+			fields=["partner", aggregate("sum", "total", "total")],
 			group_by="partner",
 		):
 			accrued[row.partner] = accrued.get(row.partner, Decimal(0)) + Decimal(str(flt(row.total)))

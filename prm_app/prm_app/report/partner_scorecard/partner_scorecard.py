@@ -13,6 +13,7 @@ from frappe.query_builder.functions import Sum
 from frappe.utils import add_days, add_months, flt, formatdate, getdate, today
 
 from prm_app import tiers
+from prm_app.compat import aggregate
 
 TOP_PARTNERS_IN_CHART = 5
 
@@ -155,7 +156,7 @@ def registrations(partners: list[str], from_date, to_date) -> dict[str, tuple[in
 				"status": status,
 				field: ("between", [from_date, to_date]),
 			},
-			fields=["partner", "count(name) as n"],
+			fields=["partner", aggregate("count", "name", "n")],
 			group_by="partner",
 		)
 		for r in rows:
@@ -175,7 +176,7 @@ def commissions(company, partners: list[str], from_date, to_date) -> dict[str, f
 			"docstatus": 1,
 			"posting_date": ("between", [from_date, to_date]),
 		},
-		fields=["partner", "sum(total) as total"],
+		fields=["partner", aggregate("sum", "total", "total")],
 		group_by="partner",
 	)
 	return {r.partner: flt(r.total) for r in rows}
