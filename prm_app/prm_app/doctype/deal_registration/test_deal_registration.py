@@ -23,6 +23,24 @@ from prm_app.tests.utils import (
 	make_user,
 )
 
+# ERPNext builds its test records by walking Link fields, and prm_app's custom fields on its transactions
+# lead into this doctype: the walk stops here (see prm_app/tests/test_erpnext_test_records.py)
+test_ignore = [
+	"Company",
+	"Country",
+	"Currency",
+	"Customer",
+	"DocType",
+	"Item",
+	"Item Group",
+	"Opportunity",
+	"Partner",
+	"Sales Invoice",
+	"Sales Partner",
+	"User",
+]
+
+
 MANAGER = "_prm.deal.manager@example.com"
 USER_A = "_prm.partner.a@example.com"
 USER_B = "_prm.partner.b@example.com"

@@ -24,6 +24,27 @@ from prm_app.tests.utils import (
 	supplier_payable,
 )
 
+# ERPNext builds its test records by walking Link fields, and prm_app's custom fields on its transactions
+# lead into this doctype: the walk stops here (see prm_app/tests/test_erpnext_test_records.py)
+test_ignore = [
+	"Commission Plan",
+	"Company",
+	"Cost Center",
+	"Currency",
+	"DocType",
+	"Item",
+	"Item Group",
+	"Journal Entry",
+	"Partner",
+	"Partner Payout",
+	"Partner Tier",
+	"Project",
+	"Sales Invoice",
+	"Supplier",
+	"User",
+]
+
+
 EXPENSE = account("Commission on Sales")
 PAYABLE = account("Creditors")
 

@@ -21,6 +21,22 @@ from prm_app.tests.utils import (
 	supplier_payable,
 )
 
+# ERPNext builds its test records by walking Link fields, and prm_app's custom fields on its transactions
+# lead into this doctype: the walk stops here (see prm_app/tests/test_erpnext_test_records.py)
+test_ignore = [
+	"Account",
+	"Company",
+	"Currency",
+	"Journal Entry",
+	"Mode of Payment",
+	"Partner",
+	"Partner Commission",
+	"Payment Entry",
+	"Sales Invoice",
+	"Supplier",
+]
+
+
 PAY_NOW = {"holding_days": 0, "require_approval": 0, "minimum_payout": 0, "submit_payment_entries": 1}
 
 
