@@ -648,7 +648,7 @@ class TestPortalIsolation(PRMTestCase):
 		self.assertIn("prm-chart", dashboard)
 
 	def test_apply_honeypot_rate_limit_and_approval(self):
-		frappe.cache.delete_value("rl:prm_app.api.portal.apply:127.0.0.1")
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
 		http = self.session(None)
 		url = f"{self.url}/api/method/prm_app.api.portal.apply"
 		form = {"partner_name": "_PRM Portal Applicant Bot", "email": "bot@bot.example", "full_name": "Bot"}
@@ -674,7 +674,7 @@ class TestPortalIsolation(PRMTestCase):
 		)
 		statuses = [http.post(url, data=form).status_code for _i in range(5)]
 		self.assertIn(429, statuses)
-		frappe.cache.delete_value("rl:prm_app.api.portal.apply:127.0.0.1")
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
 		# a partner user cannot approve; a Partner Manager (Administrator here) can
 		self.assert_refused(
 			self.post(
