@@ -31,6 +31,11 @@ OWNER_FIELD = {
 	"Partner Tier History": "partner",
 	"Partner Certification": "partner",
 }
+# fields the server sets on every save whatever a request sent (the controller derives them from the
+# partner, or only the status methods write them): not the user's links
+SERVER_SET_FIELDS = {
+	"Deal Registration": {"sales_partner", "company", "approved_by", "first_invoice"},
+}
 LINK_TYPES = ("Link", "Dynamic Link")
 ATTACH_TYPES = ("Attach", "Attach Image")
 
@@ -110,8 +115,9 @@ def validate_links(doc, before, user: str) -> None:
 	the stored record must point to something the partner may read."""
 	for row, old in rows_with_before(doc, before):
 		meta = frappe.get_meta(row.doctype)
+		server_set = SERVER_SET_FIELDS.get(row.doctype, ())
 		for df in meta.fields:
-			if df.fieldtype not in LINK_TYPES + ATTACH_TYPES:
+			if df.fieldtype not in LINK_TYPES + ATTACH_TYPES or df.fieldname in server_set:
 				continue
 			value = row.get(df.fieldname)
 			if not value or (old is not None and old.get(df.fieldname) == value):
