@@ -213,7 +213,7 @@ def quietly_permitted(doctype: str, name: str, ptype: str = "read", user: str | 
 	name the record, e.g. the document a private File is attached to)."""
 	log = list(frappe.local.message_log)
 	try:
-		return bool(frappe.has_permission(doctype, ptype, name, user=user, raise_exception=False))
+		return bool(frappe.has_permission(doctype, ptype, name, user=user))
 	except frappe.DoesNotExistError:
 		return False
 	finally:
