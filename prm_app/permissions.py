@@ -212,12 +212,16 @@ def quietly_permitted(doctype: str, name: str, ptype: str = "read", user: str | 
 	"""frappe.has_permission on one record without the messages a refusal leaves in the response (they
 	name the record, e.g. the document a private File is attached to)."""
 	log = list(frappe.local.message_log)
+	checks = frappe.flags.get("has_permission_check_logs")  # an outer check prints these on refusal
+	saved = list(checks) if checks is not None else None
 	try:
 		return bool(frappe.has_permission(doctype, ptype, name, user=user))
 	except frappe.DoesNotExistError:
 		return False
 	finally:
 		frappe.local.message_log = log
+		if checks is not None:
+			checks[:] = saved
 
 
 def file_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):

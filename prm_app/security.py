@@ -72,10 +72,16 @@ def is_prm_doctype(doctype: str) -> bool:
 
 def validate_partner_write(doc, method=None):
 	"""doc_events "*" validate: for a partner user writing one of prm_app's doctypes, the stored owner
-	stays and every reference the user changes must be readable by the user. Server transitions
-	(``flags.status_change``) set their own links on the stored record and are not judged here."""
-	if doc.flags.status_change or frappe.flags.in_install or frappe.flags.in_migrate:
-		return
+	stays and every reference the user changes must be readable by the user. Server code writing for
+	the user (``ignore_permissions``: portal endpoints; ``status_change``: the status methods, which work
+	on the reloaded stored record) sets its own values and is not judged here."""
+	if (
+		doc.flags.status_change
+		or doc.flags.ignore_permissions
+		or frappe.flags.in_install
+		or frappe.flags.in_migrate
+	):
+		return  # server code writing for the user (portal endpoints, status methods) decides itself
 	if not is_prm_doctype(doc.doctype) or frappe.get_meta(doc.doctype).istable:
 		return
 	user = frappe.session.user
