@@ -77,6 +77,9 @@ doc_events = {
 		"on_update_after_submit": "prm_app.payment_commission.on_payment_event",
 	},
 	"Unreconcile Payment": {"on_submit": "prm_app.payment_commission.on_payment_event"},
+	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
+	"*": {"validate": "prm_app.security.validate_partner_write"},
+	"File": {"validate": "prm_app.security.validate_file"},
 }
 
 scheduler_events = {
@@ -102,6 +105,9 @@ permission_query_conditions = {
 	"Partner User": "prm_app.permissions.partner_user_query",
 	"Deal Registration Product": "prm_app.permissions.deal_product_query",
 	"Deal Registration Conflict": "prm_app.permissions.hidden_from_partners_query",
+	"Has Role": "prm_app.permissions.has_role_query",
+	"Dynamic Link": "prm_app.permissions.dynamic_link_query",
+	"User": "prm_app.permissions.user_query",
 }
 
 has_permission = {
@@ -112,7 +118,13 @@ has_permission = {
 	"Partner Tier History": "prm_app.permissions.owned_permission",
 	"Partner Certification": "prm_app.permissions.owned_permission",
 	"Partner Resource": "prm_app.permissions.resource_permission",
+	"File": "prm_app.permissions.file_permission",
 }
+
+# Partner isolation for every request: hidden child tables stay out of list queries, website users and
+# Guest get no tracebacks (prm_app.security)
+before_request = ["prm_app.security.before_request"]
+after_request = ["prm_app.security.after_request"]
 
 # frappe.client.get_count / validate_link check doctype-level permission only in v15: for partner users
 # they check the records.

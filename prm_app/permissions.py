@@ -33,18 +33,29 @@ def deal_registration_query(user: str | None = None, doctype: str | None = None)
 
 def deal_registration_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
 	"""A partner user: its own registrations only, and writes only while Draft or Returned for
-	information (never after submission, let alone approval). Staff: no opinion (DocPerms decide)."""
+	information (never after submission, let alone approval). Staff: no objection (DocPerms decide).
+
+	An existing registration is judged by its STORED partner and status, never by the values a request
+	put on the document (``PUT {"partner": "<A>"}`` on B's draft is still B's draft)."""
 	user = user or frappe.session.user
 	if not is_partner_user(user):
-		return None
-	if doc.get("partner") and doc.partner not in partners_seeing(user, "Deal Registration"):
-		return False  # another partner's, or a partner role without deals (Finance)
-	if not doc.get("partner") and not doc.is_new():
-		return False
+		return True
+	partners = partners_seeing(user, "Deal Registration")
+	stored = stored_values(doc, ("partner", "status"))
+	if stored is None:  # not stored yet: the controller sets the user's partner
+		return not doc.get("partner") or doc.partner in partners
+	if stored.partner not in partners or (doc.get("partner") and doc.partner != stored.partner):
+		return False  # another partner's, a partner role without deals (Finance), or a change of owner
 	if ptype in ("write", "delete", "submit", "cancel", "amend"):
-		status = doc.status if doc.is_new() else frappe.db.get_value(doc.doctype, doc.name, "status")
-		return status in DEAL_EDITABLE
+		return stored.status in DEAL_EDITABLE
 	return True
+
+
+def stored_values(doc, fields) -> frappe._dict | None:
+	"""The record's values as stored in the database; None when it is not stored (yet)."""
+	if not doc.get("name"):
+		return None
+	return frappe.db.get_value(doc.doctype, doc.name, list(fields), as_dict=True)
 
 
 # --- the partner portal: every partner-owned doctype ------------------------------------------------------
@@ -106,7 +117,7 @@ def partner_permission(doc, ptype: str | None = None, user: str | None = None, d
 	"""A partner user reads its own partner; changes go through the portal's endpoints."""
 	user = user or frappe.session.user
 	if not is_partner_user(user):
-		return None
+		return True
 	if ptype not in (None, "read", "print"):
 		return False
 	return doc.name in partners_seeing(user, "Partner")
@@ -124,10 +135,11 @@ def owned_permission(doc, ptype: str | None = None, user: str | None = None, deb
 	(Finance/Admin for money, Sales/Admin for certifications)."""
 	user = user or frappe.session.user
 	if not is_partner_user(user):
-		return None
+		return True
 	if ptype not in (None, "read", "print"):
 		return False
-	return bool(doc.get("partner")) and doc.partner in partners_seeing(user, doc.doctype)
+	stored = stored_values(doc, ("partner",)) or doc
+	return bool(stored.get("partner")) and stored.partner in partners_seeing(user, doc.doctype)
 
 
 def partner_tier_rank(partner: str | None) -> int:
@@ -156,7 +168,7 @@ def resource_permission(doc, ptype: str | None = None, user: str | None = None, 
 	"""Published resources up to the partner's tier rank, read only."""
 	user = user or frappe.session.user
 	if not is_partner_user(user):
-		return None
+		return True
 	if ptype not in (None, "read", "print"):
 		return False
 	if not doc.get("published"):
@@ -191,3 +203,71 @@ def deal_product_query(user: str | None = None, doctype: str | None = None) -> s
 def hidden_from_partners_query(user: str | None = None, doctype: str | None = None) -> str:
 	"""Deal Registration Conflict rows name other partners and records: staff only."""
 	return "1=0" if is_partner_user(user or frappe.session.user) else ""
+
+
+# --- Frappe's own doctypes, for partner users --------------------------------------------------------------------
+
+
+def quietly_permitted(doctype: str, name: str, ptype: str = "read", user: str | None = None) -> bool:
+	"""frappe.has_permission on one record without the messages a refusal leaves in the response (they
+	name the record, e.g. the document a private File is attached to)."""
+	log = list(frappe.local.message_log)
+	checks = frappe.flags.get("has_permission_check_logs")  # an outer check prints these on refusal
+	saved = list(checks) if checks is not None else None
+	try:
+		return bool(frappe.has_permission(doctype, ptype, name, user=user))
+	except frappe.DoesNotExistError:
+		return False
+	finally:
+		frappe.local.message_log = log
+		if checks is not None:
+			checks[:] = saved
+
+
+def file_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	"""A partner user's access to a private File follows the record it is attached to, decided quietly;
+	otherwise Frappe's own File rule decides (in v15 the first hook with an answer wins, so it is asked
+	here rather than left to run after this one)."""
+	from frappe.core.doctype.file.file import has_permission as frappe_file_permission
+
+	user = user or frappe.session.user
+	if (
+		is_partner_user(user)
+		and doc.get("is_private")
+		and doc.get("attached_to_doctype")
+		and doc.get("attached_to_name")
+		and doc.get("owner") != user
+	):
+		needed = "write" if ptype in ("write", "create", "delete") else "read"
+		if not quietly_permitted(doc.attached_to_doctype, doc.attached_to_name, needed, user):
+			return False
+	verdict = frappe_file_permission(doc, ptype=ptype, user=user, debug=debug)
+	return True if verdict is None else bool(verdict)
+
+
+def has_role_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Partner users see their own roles only (Frappe lets any user who can read one User — their own,
+	shared with them — list the roles of every user)."""
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	return f"(`tabHas Role`.`parenttype` = 'User' and `tabHas Role`.`parent` = {frappe.db.escape(user)})"
+
+
+def dynamic_link_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Partner users see the links of their own contact only (not every contact's party)."""
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	return (
+		"(`tabDynamic Link`.`parenttype` = 'Contact' and `tabDynamic Link`.`parent` in "
+		f"(select `name` from `tabContact` where `user` = {frappe.db.escape(user)}))"
+	)
+
+
+def user_query(user: str | None = None, doctype: str | None = None) -> str:
+	"""Partner users list their own User only."""
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	return f"`tabUser`.`name` = {frappe.db.escape(user)}"

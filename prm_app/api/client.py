@@ -8,7 +8,7 @@ For partner (portal) users the count goes through ``frappe.get_list``; everyone 
 import frappe
 from frappe.client import get_count as frappe_get_count
 
-from prm_app.permissions import is_partner_user
+from prm_app.permissions import is_partner_user, quietly_permitted
 
 
 @frappe.whitelist()
@@ -26,6 +26,7 @@ def validate_link(doctype: str, docname: str, fields=None):
 	from frappe.client import validate_link as frappe_validate_link
 
 	if is_partner_user() and isinstance(docname, str) and not frappe.get_meta(doctype).istable:
-		if frappe.db.exists(doctype, docname) and not frappe.has_permission(doctype, "read", docname):
+		# quietly: a refusal message would name the record (e.g. the document a private File is on)
+		if frappe.db.exists(doctype, docname) and not quietly_permitted(doctype, docname, "read"):
 			return frappe._dict()
 	return frappe_validate_link(doctype, docname, fields)

@@ -16,11 +16,11 @@ import json
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, today, validate_email_address
 
 from prm_app import portal
 from prm_app.permissions import require_manager
+from prm_app.security import client_address, validate_plain_name
 
 PARTNER_ROLES = ("Admin", "Sales", "Finance")
 
@@ -191,11 +191,14 @@ def update_profile(
 	iban: str | None = None,
 	swift: str | None = None,
 ) -> str:
-	"""The Admin updates the website directly; bank-detail changes become a ToDo for Partner Managers."""
+	"""The Admin updates the website (through the Partner document: validated, http(s) only); bank-detail
+	changes become a ToDo for Partner Managers. A field left out of the request is left as it is."""
 	partner = portal.current_partner("admin")
-	website = _clean(website)
-	if website != (partner.website or ""):
-		frappe.db.set_value("Partner", partner.name, "website", website)
+	if website is not None and _clean(website, 255) != (partner.website or ""):
+		doc = frappe.get_doc("Partner", partner.name)
+		doc.website = _clean(website, 255) or None
+		doc.flags.ignore_permissions = True  # partner users never write a Partner themselves: only this field
+		doc.save()
 	bank = {"bank_name": _clean(bank_name), "iban": _clean(iban, 64), "swift": _clean(swift, 16)}
 	if any(bank.values()):
 		description = _(
@@ -279,7 +282,7 @@ def add_portal_user(partner: str, email: str, full_name: str, partner_role: str)
 		)
 		user.flags.ignore_permissions = True
 		user.insert()
-	contact = frappe.db.get_value("Contact", {"email_id": email})
+	contact = own_contact(partner, email)
 	if not contact:
 		contact_doc = frappe.get_doc(
 			{
@@ -290,9 +293,12 @@ def add_portal_user(partner: str, email: str, full_name: str, partner_role: str)
 				"links": [{"link_doctype": "Partner", "link_name": partner}],
 			}
 		)
-		contact_doc.insert(ignore_permissions=True)
-		contact = contact_doc.name
-	frappe.db.set_value("Contact", contact, "user", email)
+	else:
+		contact_doc = frappe.get_doc("Contact", contact)
+	contact_doc.user = email
+	contact_doc.flags.ignore_permissions = True
+	contact_doc.save()  # inserts a new contact
+	contact = contact_doc.name
 	doc = frappe.get_doc("Partner", partner)
 	if not any(row.user == email for row in doc.users):
 		doc.append("users", {"user": email, "contact": contact, "partner_role": partner_role})
@@ -300,6 +306,33 @@ def add_portal_user(partner: str, email: str, full_name: str, partner_role: str)
 		doc.save()
 	send_invitation(email)
 	return email
+
+
+def own_contact(partner: str, email: str) -> str | None:
+	"""The Contact with this email that belongs to the partner alone (linked to it, no other party, no
+	other user); None when there is none. A contact of anyone else (another partner, a customer) is
+	never taken over: the invitation is refused."""
+	for name in frappe.get_all(
+		"Contact Email", filters={"email_id": email, "parenttype": "Contact"}, pluck="parent", distinct=True
+	):
+		links = frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": "Contact", "parent": name},
+			fields=["link_doctype", "link_name"],
+		)
+		user = frappe.db.get_value("Contact", name, "user")
+		if (
+			links
+			and all(link.link_doctype == "Partner" and link.link_name == partner for link in links)
+			and (not user or user == email)
+		):
+			return name
+		frappe.throw(
+			_("{0} is already a contact of someone else: ask your partner manager.").format(email),
+			frappe.PermissionError,
+			title=_("Contact Exists"),
+		)
+	return None
 
 
 def send_invitation(user: str) -> bool:
@@ -328,6 +361,8 @@ def remove_colleague(user: str) -> str:
 	doc.flags.ignore_permissions = True
 	doc.save()
 	if not frappe.db.exists("Partner User", {"user": user, "parenttype": "Partner"}):
+		# a fixed value on a user checked above to be the partner's colleague (saving the User as the
+		# partner user would trip Frappe's own checks on the user's Notification Settings)
 		frappe.db.set_value("User", user, "enabled", 0)
 	return _("{0} was removed.").format(user)
 
@@ -335,8 +370,25 @@ def remove_colleague(user: str) -> str:
 # --- application -------------------------------------------------------------------------------------------------
 
 
+APPLY_LIMIT = 5  # applications per client address and hour
+
+
+def limit_applications(limit: int = APPLY_LIMIT, seconds: int = 60 * 60) -> None:
+	"""Frappe's rate_limit keys on ``request_ip`` (the first X-Forwarded-For value: any client sets it);
+	this keys on the client address behind the trusted proxies (prm_app.security.client_address)."""
+	key = frappe.cache.make_key(f"prm:apply:{client_address()}")
+	count = frappe.cache.incrby(key, 1)
+	if count == 1:
+		frappe.cache.expire(key, seconds)
+	if count > limit:
+		frappe.throw(
+			_("Too many applications from your address. Please try again later."),
+			frappe.TooManyRequestsError,
+			title=_("Too Many Requests"),
+		)
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=5, seconds=60 * 60)
 def apply(
 	partner_name: str,
 	email: str,
@@ -349,10 +401,12 @@ def apply(
 ) -> str:
 	"""The public application: a Partner (status Applicant), its contact and a review ToDo for the
 	Partner Managers. ``company_url`` is the honeypot: humans leave it empty, bots get a quiet thank-you."""
+	limit_applications()
 	thanks = _("Thank you! We will be in touch.")
 	if company_url:
 		return thanks
-	partner_name = _clean(partner_name)
+	partner_name = validate_plain_name(_clean(partner_name), _("Company Name"))
+	validate_plain_name(_clean(full_name), _("Your Name"))
 	email = (validate_email_address(_clean(email)) or "").lower()
 	if not partner_name or not email or not _clean(full_name):
 		frappe.throw(_("Company name, your name and a valid email are required."), title=_("Missing Details"))

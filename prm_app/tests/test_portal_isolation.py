@@ -86,7 +86,9 @@ def ensure_invoice(partner) -> str:
 	return existing
 
 
-class TestPortalIsolation(PRMTestCase):
+class PortalFixtures(PRMTestCase):
+	"""Partners A and B with portal users, B's records, and the HTTP server (shared by the isolation modules)."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -332,6 +334,8 @@ class TestPortalIsolation(PRMTestCase):
 			"Partner Certification": self.b_certification,
 		}
 
+
+class TestPortalIsolation(PortalFixtures):
 	def test_rest_api_documents_and_lists(self):
 		http = self.session()
 		for doctype, name in self.b_records().items():
@@ -564,7 +568,7 @@ class TestPortalIsolation(PRMTestCase):
 			http,
 			"prm_app.api.portal.register_deal",
 			{
-				"prospect_name": "Scripty <b>Corp</b>",
+				"prospect_name": "Scripty & Corp",
 				"website": "scripty.example",
 				"contact_email": "buyer@scripty.example",
 				"expected_amount": 1200,
@@ -579,9 +583,22 @@ class TestPortalIsolation(PRMTestCase):
 		self.assertNotIn("<script>alert('xss')</script>", page)
 		# Frappe stores Small Text escaped; the page escapes again: never a live tag
 		self.assertRegex(page, r"&(amp;)?lt;script&(amp;)?gt;alert")
-		self.assertNotIn("<b>Corp</b>", page)
-		listing = http.get(f"{self.url}/partner/deals").text
-		self.assertNotIn("<b>Corp</b>", listing)
+		# markup in a prospect's name is refused with a clear message (it would become a Customer name)
+		marked = self.post(
+			http,
+			"prm_app.api.portal.register_deal",
+			{
+				"prospect_name": "Scripty <b>Corp</b>",
+				"website": "scripty2.example",
+				"expected_amount": 1200,
+				"expected_close_date": add_days(nowdate(), 20),
+				"products": json.dumps(["_PRM Software"]),
+			},
+		)
+		self.assertEqual(marked.status_code, 417, marked.text[:300])
+		self.assertIn("cannot contain", marked.text)
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Deal Registration", {"prospect_name": ("like", "Scripty <b>%")}))
 
 	def test_uploads_limited_in_size_and_type(self):
 		http = self.session()
@@ -648,7 +665,7 @@ class TestPortalIsolation(PRMTestCase):
 		self.assertIn("prm-chart", dashboard)
 
 	def test_apply_honeypot_rate_limit_and_approval(self):
-		frappe.cache.delete_value("rl:prm_app.api.portal.apply:127.0.0.1")
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
 		http = self.session(None)
 		url = f"{self.url}/api/method/prm_app.api.portal.apply"
 		form = {"partner_name": "_PRM Portal Applicant Bot", "email": "bot@bot.example", "full_name": "Bot"}
@@ -674,7 +691,7 @@ class TestPortalIsolation(PRMTestCase):
 		)
 		statuses = [http.post(url, data=form).status_code for _i in range(5)]
 		self.assertIn(429, statuses)
-		frappe.cache.delete_value("rl:prm_app.api.portal.apply:127.0.0.1")
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
 		# a partner user cannot approve; a Partner Manager (Administrator here) can
 		self.assert_refused(
 			self.post(
@@ -875,3 +892,354 @@ class TestPortalIsolation(PRMTestCase):
 		self.assert_refused(gold)
 		self.assertNotIn("GOLD TIER GUIDE", gold.text)
 		self.assert_refused(self.session(None).get(self.url + files["bronze"]))
+
+	# --- issue 11: what an attacker tries (each test failed before the fix) ----------------------------------
+
+	def unsafe(self, http, method: str, path: str, **kwargs):
+		headers = {"X-Frappe-CSRF-Token": http.csrf, **kwargs.pop("headers", {})}
+		return http.request(method, self.url + path, headers=headers, **kwargs)
+
+	def stored(self, doctype: str, name: str, *fields):
+		frappe.db.rollback()  # see what the server committed
+		return frappe.db.get_value(doctype, name, list(fields), as_dict=True)
+
+	def test_owner_is_the_stored_one_on_every_write_path(self):
+		"""1. PUT / set_value / PATCH v2 / run_doc_method with partner=A on B's draft are refused; A cannot
+		give its own draft away either."""
+		http = self.session()
+		before = self.stored("Deal Registration", self.b_deal, "partner", "notes", "modified")
+		attempts = {
+			"PUT v1": self.unsafe(
+				http, "PUT", f"/api/resource/Deal Registration/{self.b_deal}", json={"partner": A_NAME}
+			),
+			"PATCH v2": self.unsafe(
+				http, "PATCH", f"/api/v2/document/Deal Registration/{self.b_deal}/", json={"partner": A_NAME}
+			),
+			"set_value": self.post(
+				http,
+				"frappe.client.set_value",
+				{
+					"doctype": "Deal Registration",
+					"name": self.b_deal,
+					"fieldname": "partner",
+					"value": A_NAME,
+				},
+			),
+			"save": self.post(
+				http,
+				"frappe.client.save",
+				{
+					"doc": json.dumps(
+						{
+							**frappe.get_doc("Deal Registration", self.b_deal).as_dict(
+								convert_dates_to_str=True
+							),
+							"partner": A_NAME,
+						}
+					)
+				},
+			),
+			"run_doc_method": self.post(
+				http,
+				"run_doc_method",
+				{
+					"docs": json.dumps(
+						{
+							**frappe.get_doc("Deal Registration", self.b_deal).as_dict(
+								convert_dates_to_str=True
+							),
+							"partner": A_NAME,
+						}
+					),
+					"method": "withdraw",
+				},
+			),
+		}
+		for channel, response in attempts.items():
+			with self.subTest(channel=channel):
+				self.assert_refused(response)
+				self.assertNotIn("B private note", response.text)
+		self.assertEqual(
+			self.stored("Deal Registration", self.b_deal, "partner", "notes", "modified"), before
+		)
+		give_away = self.unsafe(
+			http, "PUT", f"/api/resource/Deal Registration/{self.a_deal}", json={"partner": B_NAME}
+		)
+		self.assert_refused(give_away)
+		self.assertEqual(self.stored("Deal Registration", self.a_deal, "partner").partner, A_NAME)
+		# a new registration naming B is refused; the session's partner is the owner
+		forged = self.unsafe(
+			http,
+			"POST",
+			"/api/resource/Deal Registration",
+			json={
+				"partner": B_NAME,
+				"prospect_name": "Forged Owner Ltd",
+				"website": "forged-owner.example",
+				"expected_amount": 100,
+				"currency": "USD",
+				"expected_close_date": add_days(nowdate(), 10),
+				"products": [{"item_code": "_PRM Software", "qty": 1}],
+			},
+		)
+		self.assert_refused(forged)
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Deal Registration", {"prospect_name": "Forged Owner Ltd"}))
+
+	def protected_opportunity_of_b(self) -> str:
+		opportunity = frappe.get_doc(
+			{
+				"doctype": "Opportunity",
+				"opportunity_from": "Customer",
+				"party_name": "_PRM Test Customer",
+				"company": COMPANY,
+				"deal_registration": self.b_deal,
+				"prm_sales_partner": self.b.sales_partner,
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(("Opportunity", opportunity.name))
+		frappe.db.commit()  # nosemgrep: the server must see B's opportunity
+		return opportunity.name
+
+	def test_links_must_point_to_what_the_partner_may_read(self):
+		"""2. A cannot register (nor edit its draft into) a deal whose opportunity is B's protected
+		Opportunity or whose customer is a vendor's Customer."""
+		opportunity = self.protected_opportunity_of_b()
+		http = self.session()
+		deal = {
+			"prospect_name": "Link Thief Inc",
+			"website": "link-thief.example",
+			"expected_amount": 100,
+			"currency": "USD",
+			"expected_close_date": add_days(nowdate(), 10),
+			"products": [{"item_code": "_PRM Software", "qty": 1}],
+		}
+		for field, value in (("opportunity", opportunity), ("customer", "_PRM Test Customer")):
+			with self.subTest(field=field):
+				self.assert_refused(
+					self.unsafe(http, "POST", "/api/resource/Deal Registration", json={**deal, field: value})
+				)
+				self.assert_refused(
+					self.unsafe(
+						http, "PUT", f"/api/resource/Deal Registration/{self.a_deal}", json={field: value}
+					)
+				)
+				self.assertFalse(self.stored("Deal Registration", self.a_deal, field)[field])
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Deal Registration", {"prospect_name": "Link Thief Inc"}))
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "deal_registration"), self.b_deal)
+
+	def a_deal_with_conflict_naming_b(self) -> str:
+		doc = self.registration(self.a, "Conflicted Corp", "conflicted.example")
+		doc.append(
+			"conflicts",
+			{
+				"matched_doctype": "Deal Registration",
+				"matched_record": self.b_deal,
+				"matched_name": "Initech Corporation",
+				"matched_partner": B_NAME,
+				"score": 100,
+				"is_hard": 1,
+				"reason": "B private note",
+			},
+		)
+		doc.save(ignore_permissions=True)
+		self.created.append(("Deal Registration", doc.name))
+		frappe.db.commit()  # nosemgrep: the server must see the conflict rows
+		return doc.name
+
+	def test_hidden_child_rows_not_reachable_through_the_parent(self):
+		"""3. Conflict rows (permlevel 1) cannot be read through Deal Registration lists: neither as
+		columns nor as filters, on any list channel."""
+		self.a_deal_with_conflict_naming_b()
+		http = self.session()
+		child = "Deal Registration Conflict"
+		columns = [f"`tab{child}`.`matched_partner`", "conflicts.matched_partner", f"`tab{child}`.*"]
+		filters = [
+			[[child, "matched_partner", "=", B_NAME]],
+			{"matched_partner": B_NAME},
+			[[child, "matched_record", "like", "%"]],
+		]
+		for column in columns:
+			with self.subTest(column=column):
+				fields = json.dumps(["name", column])
+				for response in (
+					http.get(f"{self.url}/api/resource/Deal Registration", params={"fields": fields}),
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_list",
+						params={"doctype": "Deal Registration", "fields": fields},
+					),
+					self.post(
+						http, "frappe.desk.reportview.get", {"doctype": "Deal Registration", "fields": fields}
+					),
+					http.get(f"{self.url}/api/v2/document/Deal Registration", params={"fields": fields}),
+				):
+					self.assert_refused_or_empty(response, B_NAME, self.b_deal)
+		for condition in filters:
+			with self.subTest(filters=condition):
+				params = {"filters": json.dumps(condition), "fields": json.dumps(["name"])}
+				for response in (
+					http.get(f"{self.url}/api/resource/Deal Registration", params=params),
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_list",
+						params={"doctype": "Deal Registration", **params},
+					),
+					self.post(http, "frappe.desk.reportview.get", {"doctype": "Deal Registration", **params}),
+					http.get(f"{self.url}/api/v2/document/Deal Registration", params=params),
+					http.get(
+						f"{self.url}/api/method/frappe.client.get_count",
+						params={"doctype": "Deal Registration", "filters": params["filters"]},
+					),
+				):
+					self.assert_refused(response)
+
+	def test_profile_writes_through_the_document(self):
+		"""4. Script in the website is refused (portal and Guest application); javascript: URLs too; a
+		bank-only update keeps the website."""
+		http = self.session()
+		kept = self.post(http, "prm_app.api.portal.update_profile", {"website": "https://a-kept.example"})
+		self.assertEqual(kept.status_code, 200, kept.text[:300])
+		for payload in ('https://x/"><img src=x onerror=alert(1)>', "javascript:alert(1)", "ftp://a.example"):
+			with self.subTest(payload=payload):
+				response = self.post(http, "prm_app.api.portal.update_profile", {"website": payload})
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				self.assertIn("http", response.json().get("_server_messages", ""))
+		self.assertEqual(self.stored("Partner", A_NAME, "website").website, "https://a-kept.example")
+		bank_only = self.post(http, "prm_app.api.portal.update_profile", {"bank_name": "Bank Only"})
+		self.assertEqual(bank_only.status_code, 200, bank_only.text[:300])
+		self.assertEqual(self.stored("Partner", A_NAME, "website").website, "https://a-kept.example")
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
+		guest = self.session(None).post(
+			f"{self.url}/api/method/prm_app.api.portal.apply",
+			data={
+				"partner_name": "_PRM Portal Applicant Js",
+				"email": "prm.portal.js@example.com",
+				"full_name": "Js Applicant",
+				"website": "javascript:alert(1)",
+			},
+		)
+		self.assertEqual(guest.status_code, 417, guest.text[:300])
+		self.assertFalse(frappe.db.exists("Partner", "_PRM Portal Applicant Js"))
+		marked = self.session(None).post(
+			f"{self.url}/api/method/prm_app.api.portal.apply",
+			data={
+				"partner_name": "_PRM Portal Applicant <b>Bold</b>",
+				"email": "prm.portal.bold@example.com",
+				"full_name": "Bold Applicant",
+			},
+		)
+		self.assertEqual(marked.status_code, 417, marked.text[:300])
+		self.assertIn("cannot contain", marked.text)
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
+
+	def test_invitation_never_takes_over_another_partys_contact(self):
+		"""5. Inviting the email of a customer's contact is refused; the contact keeps no user."""
+		email = "prm.portal.customer.contact@example.com"
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Customer",
+				"last_name": "Contact",
+				"email_ids": [{"email_id": email, "is_primary": 1}],
+				"links": [{"link_doctype": "Customer", "link_name": "_PRM Test Customer"}],
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(("Contact", contact.name))
+		frappe.db.commit()  # nosemgrep: the server must see the contact
+		http = self.session()
+		response = self.post(
+			http, "prm_app.api.portal.invite_colleague", {"email": email, "full_name": "Hijack Attempt"}
+		)
+		self.assert_refused(response)
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.get_value("Contact", contact.name, "user"))
+		self.assertFalse(frappe.db.exists("User", email))
+		self.assertFalse(frappe.db.exists("Partner User", {"parent": A_NAME, "user": email}))
+		links = frappe.get_all("Dynamic Link", {"parent": contact.name}, pluck="link_doctype")
+		self.assertEqual(links, ["Customer"])
+
+	def test_files_roles_links_and_errors(self):
+		"""6. validate_link and File reads do not name the record a private file is on; files cannot be
+		attached to B's records; roles and contact links of others are not listed; no tracebacks; the
+		application limit cannot be dodged with X-Forwarded-For."""
+		http = self.session()
+		for response in (
+			http.get(
+				f"{self.url}/api/method/frappe.client.validate_link",
+				params={
+					"doctype": "File",
+					"docname": self.b_file,
+					"fields": json.dumps(["attached_to_name"]),
+				},
+			),
+			http.get(f"{self.url}/api/resource/File/{self.b_file}"),
+			http.get(
+				f"{self.url}/api/method/frappe.client.get",
+				params={"doctype": "File", "name": self.b_file},
+			),
+		):
+			self.assertNotIn(self.b_deal, response.text, response.url)
+		attach = self.unsafe(
+			http,
+			"POST",
+			"/api/resource/File",
+			json={
+				"file_name": "planted.txt",
+				"content": "planted by A",
+				"attached_to_doctype": "Deal Registration",
+				"attached_to_name": self.b_deal,
+				"is_private": 1,
+			},
+		)
+		self.assert_refused(attach)
+		frappe.db.rollback()
+		self.assertFalse(
+			frappe.db.exists("File", {"attached_to_name": self.b_deal, "file_name": "planted.txt"})
+		)
+		roles = http.get(
+			f"{self.url}/api/resource/Has Role",
+			params={"parent": "User", "fields": json.dumps(["parent", "role"]), "limit_page_length": 0},
+		)
+		self.assert_refused_or_empty(roles, B_USER, "Administrator", "System Manager")
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "B",
+				"last_name": "Contact",
+				"links": [{"link_doctype": "Partner", "link_name": B_NAME}],
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(("Contact", contact.name))
+		frappe.db.commit()  # nosemgrep: the server must see B's contact
+		links = http.get(
+			f"{self.url}/api/resource/Dynamic Link",
+			params={
+				"parent": "Contact",
+				"fields": json.dumps(["parent", "link_name"]),
+				"limit_page_length": 0,
+			},
+		)
+		self.assert_refused_or_empty(links, B_NAME, contact.name)
+		users = http.get(f"{self.url}/api/resource/User", params={"limit_page_length": 0})
+		self.assert_refused_or_empty(users, B_USER, "Administrator")
+		# a server error reaches a website user as a message, never as a traceback
+		broken = http.get(
+			f"{self.url}/api/method/frappe.client.get_list",
+			params={"doctype": "Deal Registration", "order_by": "no_such_column desc"},
+		)
+		self.assertNotEqual(broken.status_code, 200)
+		for marker in ("Traceback", 'File "', "pymysql", "no_such_column"):
+			self.assertNotIn(marker, broken.text)
+		# five applications per client address and hour, whatever X-Forwarded-For says
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
+		guest = self.session(None)
+		statuses = [
+			guest.post(
+				f"{self.url}/api/method/prm_app.api.portal.apply",
+				data={"partner_name": "x", "email": "x@x.example", "full_name": "x", "company_url": "bot"},
+				headers={"X-Forwarded-For": f"198.51.100.{i}"},
+			).status_code
+			for i in range(7)
+		]
+		frappe.cache.delete_value("prm:apply:127.0.0.1")
+		self.assertIn(429, statuses)

@@ -15,6 +15,7 @@ from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
 from prm_app import deals
 from prm_app.engine.matching import MatchingError, host_of, validate_email
 from prm_app.permissions import is_partner_user, partners_seeing, require_manager
+from prm_app.security import validate_http_url, validate_plain_name
 from prm_app.utils import engine_error_message
 
 PARTNER_EDITABLE = ("Draft", "Returned for information")
@@ -63,7 +64,17 @@ class DealRegistration(Document):
 				self.company = values.company or self.company
 
 	def validate_partner_user(self):
-		if self.flags.status_change or not is_partner_user():
+		if not is_partner_user():
+			return
+		before = self.get_doc_before_save()
+		if before and before.partner != self.partner:
+			# the owner is the stored one, whatever path the write came through (status methods too)
+			frappe.throw(
+				_("The partner of a deal registration cannot be changed."),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
+		if self.flags.status_change:
 			return
 		if self.partner not in partners_seeing(frappe.session.user, self.doctype):
 			frappe.throw(
@@ -102,8 +113,12 @@ class DealRegistration(Document):
 			)
 
 	def validate_prospect(self):
-		self.prospect_name = (self.prospect_name or "").strip()
+		# the prospect name becomes a Prospect / Customer name on approval: no markup
+		self.prospect_name = validate_plain_name(self.prospect_name, self.meta.get_label("prospect_name"))
 		if self.website:
+			self.website = validate_http_url(
+				self.website, self.meta.get_label("website"), require_scheme=False
+			)
 			try:
 				host_of(self.website)
 			except MatchingError as e:
@@ -162,6 +177,10 @@ class DealRegistration(Document):
 			)
 
 	def require_own_partner(self):
+		"""A partner's action works on the stored registration: what a request sent along with the
+		document (``run_doc_method`` with a changed partner, opportunity or customer) is discarded."""
+		if is_partner_user() and not self.is_new() and frappe.db.exists(self.doctype, self.name):
+			self.reload()
 		if not frappe.has_permission(self.doctype, "read", self):
 			frappe.throw(_("Not permitted."), frappe.PermissionError)
 		if is_partner_user() and self.partner not in partners_seeing(frappe.session.user, self.doctype):

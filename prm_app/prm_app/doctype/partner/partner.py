@@ -6,13 +6,23 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils.nestedset import get_root_of
 
+from prm_app.security import validate_http_url, validate_plain_name
+
 
 class Partner(Document):
 	def validate(self):
+		self.validate_values()
 		self.validate_sales_partner_unique()
 		self.validate_users_unique()
 		self.ensure_sales_partner()
 		self.ensure_supplier()
+
+	def validate_values(self):
+		"""The name becomes a Sales Partner's and a Supplier's name (no markup); the website is shown as a
+		link in the desk, print formats and the portal (http and https only)."""
+		self.partner_name = validate_plain_name(self.partner_name, self.meta.get_label("partner_name"))
+		website = validate_http_url(self.website, self.meta.get_label("website"), require_scheme=False)
+		self.website = website if not website or "://" in website else "https://" + website
 
 	def validate_sales_partner_unique(self):
 		if not self.sales_partner:

@@ -1,0 +1,346 @@
+"""What prm_app enforces for partner (portal) users beyond DocPerms and the permission hooks in
+``prm_app.permissions`` — one place, named after the class of problem each function closes (issue 11).
+
+validate_partner_write (doc_events "*" validate)   on prm_app's own doctypes, for a partner user:
+    the owning partner never changes after insert, and every Link / Dynamic Link / Attach value the
+    user changes points to something that partner may read
+validate_file (File validate)                       a partner user attaches files only to records it may write
+hidden_child_join_guard (DatabaseQuery)             child tables hidden from partners (a table field of a
+    higher permlevel than the user can read) are not joined into the parent's list/report queries
+before_request / after_request                      no tracebacks for website users and Guest
+client_address                                      the client address behind trusted proxies (rate limits)
+validate_http_url / validate_plain_name             URLs are http(s) only; names carry no markup
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlparse
+
+import frappe
+from frappe import _
+
+from prm_app.permissions import is_partner_user, partners_seeing, quietly_permitted
+
+# the field naming the owning partner of each partner-owned doctype ("name": the Partner itself)
+OWNER_FIELD = {
+	"Deal Registration": "partner",
+	"Partner Commission": "partner",
+	"Partner Payout": "partner",
+	"Partner Tier History": "partner",
+	"Partner Certification": "partner",
+}
+# fields the server sets on every save whatever a request sent (the controller derives them from the
+# partner, or only the status methods write them): not the user's links
+SERVER_SET_FIELDS = {
+	"Deal Registration": {"sales_partner", "company", "approved_by", "first_invoice"},
+}
+LINK_TYPES = ("Link", "Dynamic Link")
+ATTACH_TYPES = ("Attach", "Attach Image")
+
+
+# --- who may do what: quiet permission checks ---------------------------------------------------------------
+
+
+def partner_may_link(doctype: str, name: str, user: str) -> bool:
+	"""May a partner user make one of its documents point to ``doctype`` ``name``?
+
+	Reference data the portal offers (sales items, item groups, countries, currencies) is open; any
+	other record must be one the user may read — so Opportunities and Customers (no DocPerm for the
+	Partner role) and every record of another partner are refused."""
+	if not name or not frappe.db.exists(doctype, name):
+		return False
+	if doctype == "Item":
+		return bool(frappe.db.get_value("Item", name, "is_sales_item")) and not frappe.db.get_value(
+			"Item", name, "disabled"
+		)
+	if doctype in ("Item Group", "Country"):
+		return True
+	if doctype == "Currency":
+		return bool(frappe.db.get_value("Currency", name, "enabled"))
+	return quietly_permitted(doctype, name, "read", user)
+
+
+def is_prm_doctype(doctype: str) -> bool:
+	module = frappe.get_meta(doctype).module
+	return (frappe.local.module_app or {}).get(frappe.scrub(module or "")) == "prm_app"
+
+
+# --- writes of partner users on prm_app's doctypes ----------------------------------------------------------
+
+
+def validate_partner_write(doc, method=None):
+	"""doc_events "*" validate: for a partner user writing one of prm_app's doctypes, the stored owner
+	stays and every reference the user changes must be readable by the user. Server code writing for
+	the user (``ignore_permissions``: portal endpoints; ``status_change``: the status methods, which work
+	on the reloaded stored record) sets its own values and is not judged here."""
+	if (
+		doc.flags.status_change
+		or doc.flags.ignore_permissions
+		or frappe.flags.in_install
+		or frappe.flags.in_migrate
+	):
+		return  # server code writing for the user (portal endpoints, status methods) decides itself
+	if not is_prm_doctype(doc.doctype) or frappe.get_meta(doc.doctype).istable:
+		return
+	user = frappe.session.user
+	if not is_partner_user(user):
+		return
+	before = stored_doc(doc)
+	validate_owner_unchanged(doc, before, user)
+	validate_links(doc, before, user)
+
+
+def stored_doc(doc):
+	if doc.is_new() or not frappe.db.exists(doc.doctype, doc.name):
+		return None
+	return doc.get_doc_before_save() or frappe.get_doc(doc.doctype, doc.name)
+
+
+def validate_owner_unchanged(doc, before, user: str) -> None:
+	field = OWNER_FIELD.get(doc.doctype)
+	if not field:
+		return
+	if before is not None and (doc.get(field) or None) != (before.get(field) or None):
+		frappe.throw(
+			_("The partner of {0} {1} cannot be changed.").format(_(doc.doctype), doc.name),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+	if doc.get(field) not in partners_seeing(user, doc.doctype):
+		frappe.throw(
+			_("You can only write records of your own partner."),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+
+
+def validate_links(doc, before, user: str) -> None:
+	"""Every Link, Dynamic Link and Attach value of the document and its child rows that differs from
+	the stored record must point to something the partner may read."""
+	for row, old in rows_with_before(doc, before):
+		meta = frappe.get_meta(row.doctype)
+		server_set = SERVER_SET_FIELDS.get(row.doctype, ())
+		for df in meta.fields:
+			if df.fieldtype not in LINK_TYPES + ATTACH_TYPES or df.fieldname in server_set:
+				continue
+			value = row.get(df.fieldname)
+			if not value or (old is not None and old.get(df.fieldname) == value):
+				continue
+			if df.fieldtype in ATTACH_TYPES:
+				allowed = attachment_readable(value, user)
+				target = _("File")
+			else:
+				target = df.options if df.fieldtype == "Link" else row.get(df.options)
+				allowed = bool(target) and partner_may_link(target, value, user)
+			if not allowed:
+				frappe.throw(
+					_("{0}: you cannot link {1} {2}.").format(
+						_(meta.get_label(df.fieldname)), _(target or ""), frappe.bold(value)
+					),
+					frappe.PermissionError,
+					title=_("Not Permitted"),
+				)
+
+
+def rows_with_before(doc, before):
+	"""(row, stored row or None) for the document and each of its child rows."""
+	yield doc, before
+	stored_rows = {}
+	if before is not None:
+		for df in before.meta.get_table_fields():
+			for row in before.get(df.fieldname) or []:
+				stored_rows[(row.doctype, row.name)] = row
+	for df in doc.meta.get_table_fields():
+		for row in doc.get(df.fieldname) or []:
+			yield row, stored_rows.get((row.doctype, row.name))
+
+
+def attachment_readable(file_url: str, user: str) -> bool:
+	name = frappe.db.get_value("File", {"file_url": file_url})
+	return bool(name) and quietly_permitted("File", name, "read", user)
+
+
+# --- files ------------------------------------------------------------------------------------------------
+
+
+def validate_file(doc, method=None):
+	"""File validate: a partner user attaches only to records it may write (Frappe checks create on File
+	only). Server code attaching for the user (``ignore_permissions``) decides itself."""
+	if doc.flags.ignore_permissions or not (doc.attached_to_doctype and doc.attached_to_name):
+		return
+	if not is_partner_user():
+		return
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	if before and (before.attached_to_doctype, before.attached_to_name) == (
+		doc.attached_to_doctype,
+		doc.attached_to_name,
+	):
+		return
+	if not quietly_permitted(doc.attached_to_doctype, doc.attached_to_name, "write"):
+		frappe.throw(
+			_("You cannot attach files to {0} {1}.").format(_(doc.attached_to_doctype), doc.attached_to_name),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+
+
+# --- hidden child tables --------------------------------------------------------------------------------------
+
+
+def hidden_child_doctypes(parent: str, user: str) -> set[str]:
+	"""Child doctypes of ``parent`` whose table field has a permlevel the user cannot read."""
+	meta = frappe.get_meta(parent)
+	levels = set(meta.get_permlevel_access("read", user=user))
+	return {df.options for df in meta.get_table_fields() if df.permlevel not in levels}
+
+
+def install_hidden_child_join_guard() -> None:
+	"""Frappe v15 joins a child table into a parent's list query (a child column in ``fields``, a filter
+	on a child field, even a bare child fieldname in ``filters``) after checking read on the parent
+	only: the permlevel of the parent's table field is not looked at, nor the child's own query
+	conditions. For partner users, joining a child table whose table field they cannot read is
+	refused — in the one place every list channel passes (REST v1/v2, frappe.client, reportview)."""
+	from frappe.model.db_query import DatabaseQuery
+
+	if getattr(DatabaseQuery.check_read_permission, "_prm_guarded", False):
+		return
+	original = DatabaseQuery.check_read_permission
+
+	def check_read_permission(self, doctype, parent_doctype=None):
+		result = original(self, doctype, parent_doctype)
+		if (
+			not self.flags.ignore_permissions
+			and doctype != self.doctype
+			and frappe.get_meta(doctype).istable
+			and is_partner_user(self.user or frappe.session.user)
+			and doctype in hidden_child_doctypes(self.doctype, self.user or frappe.session.user)
+		):
+			frappe.throw(
+				_("You cannot query {0} through {1}.").format(_(doctype), _(self.doctype)),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
+		return result
+
+	check_read_permission._prm_guarded = True
+	DatabaseQuery.check_read_permission = check_read_permission
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+
+
+def before_request():
+	"""Every request: the query guard is in place; website users and Guest never get tracebacks."""
+	install_hidden_child_join_guard()
+	if is_website_user():
+		frappe.local.flags.disable_traceback = True
+
+
+def after_request(response=None, request=None):
+	"""A server error (5xx) answered to a website user or Guest as JSON carries a plain message, never
+	the exception's text (which can name records and code)."""
+	if response is None or response.status_code < 500 or not is_website_user():
+		return
+	if "json" not in (response.content_type or ""):
+		return
+	response.set_data(
+		frappe.as_json(
+			{
+				"exc_type": "ServerError",
+				"_server_messages": frappe.as_json(
+					[
+						frappe.as_json(
+							{
+								"message": _(
+									"Something went wrong on our side; it has been logged. Please try again later or contact your partner manager."
+								),
+								"title": _("Server Error"),
+								"indicator": "red",
+							}
+						)
+					]
+				),
+			}
+		)
+	)
+
+
+def is_website_user(user: str | None = None) -> bool:
+	user = user or getattr(frappe.session, "user", None) or "Guest"
+	if user == "Guest":
+		return True
+	return frappe.get_cached_value("User", user, "user_type") == "Website User"
+
+
+def client_address() -> str:
+	"""The client's address for rate limits. Frappe's ``request_ip`` is the first X-Forwarded-For value,
+	which any client can set. Here the TCP peer is the client unless it is a trusted proxy (site config
+	``prm_trusted_proxies``: addresses or networks, e.g. ``["127.0.0.1", "::1"]`` behind a local nginx
+	that sets ``X-Forwarded-For $remote_addr``); then the right-most untrusted X-Forwarded-For entry."""
+	request = getattr(frappe.local, "request", None)
+	if not request:
+		return "127.0.0.1"
+	peer = request.environ.get("REMOTE_ADDR") or "127.0.0.1"
+	trusted = [_network(p) for p in frappe.local.conf.get("prm_trusted_proxies") or []]
+	trusted = [net for net in trusted if net]
+	if not trusted or not _in_networks(peer, trusted):
+		return peer
+	forwarded = [a.strip() for a in (request.headers.get("X-Forwarded-For") or "").split(",") if a.strip()]
+	for address in reversed(forwarded):
+		if not _in_networks(address, trusted):
+			return address
+	return peer
+
+
+def _network(value):
+	try:
+		return ipaddress.ip_network(str(value).strip(), strict=False)
+	except ValueError:
+		return None
+
+
+def _in_networks(address: str, networks) -> bool:
+	try:
+		ip = ipaddress.ip_address(address)
+	except ValueError:
+		return False
+	return any(ip in net for net in networks)
+
+
+# --- values -------------------------------------------------------------------------------------------------
+
+UNSAFE_URL_CHARS = re.compile(r"[\s<>\"'`\\{}|^]")
+MARKUP_CHARS = re.compile(r"[<>]")
+
+
+def validate_http_url(value: str | None, label: str, require_scheme: bool = True) -> str | None:
+	"""The URL stripped, or an error: http(s) only (a bare domain when ``require_scheme`` is off), no
+	characters that could leave an attribute or a tag."""
+	value = (value or "").strip()
+	if not value:
+		return None
+	parsed = urlparse(value if "://" in value or require_scheme else "https://" + value)
+	if (
+		UNSAFE_URL_CHARS.search(value)
+		or parsed.scheme.lower() not in ("http", "https")
+		or not parsed.netloc
+		or (not require_scheme and ":" in value.split("/", 1)[0] and "://" not in value)
+	):
+		frappe.throw(
+			_("{0}: enter a web address starting with http:// or https://.").format(_(label)),
+			title=_("Invalid URL"),
+		)
+	return value
+
+
+def validate_plain_name(value: str | None, label: str) -> str:
+	"""Names become document names (Customer, Supplier, Sales Partner): no markup characters."""
+	value = (value or "").strip()
+	if MARKUP_CHARS.search(value):
+		frappe.throw(
+			_("{0} cannot contain < or >.").format(_(label)),
+			title=_("Invalid Name"),
+		)
+	return value
