@@ -84,6 +84,19 @@ def resolve_plan_name(partner: frappe._dict) -> str | None:
 	return frappe.db.get_single_value("PRM Settings", "default_commission_plan")
 
 
+def remember_plan(si) -> None:
+	"""Keep on the submitted invoice the plan and tier that decide its commission, so that payments,
+	returns and a cancel later follow them (a plan paying on invoice never starts paying on payment)."""
+	if si.is_return:
+		return
+	partner = partner_for(si)
+	plan = resolve_plan_name(partner) if partner else None
+	if plan:
+		si.db_set(
+			{"prm_commission_plan": plan, "prm_partner_tier": partner.tier or None}, update_modified=False
+		)
+
+
 def applicable_plan(si, partner: frappe._dict):
 	"""The Commission Plan doc for this invoice; raises a clear error when the partner or plan can't
 	accrue, ``CommissionSkipped`` when there is simply nothing to do."""
@@ -344,7 +357,16 @@ def _accrue_sale(si, partner: frappe._dict, key: str) -> str | None:
 	result = _compute(plan_doc.name, plan, partner, invoice, period_key(plan.period, invoice.posting_date))
 	if not result.lines:
 		return None
-	return make_commission(si, partner, plan_doc.name, plan, result, key, tier=partner.tier)
+	return make_commission(
+		si,
+		partner,
+		plan_doc.name,
+		plan,
+		result,
+		key,
+		tier=partner.tier,
+		posting_date=open_posting_date(si.company, si.posting_date),
+	)
 
 
 def original_commission(invoice_name: str, partner: str) -> frappe._dict | None:
@@ -405,6 +427,7 @@ def _accrue_return(si, partner: frappe._dict, key: str) -> str | None:
 		key,
 		tier=original.partner_tier,
 		against=original.name,
+		posting_date=open_posting_date(si.company, si.posting_date),
 	)
 
 

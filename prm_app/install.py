@@ -104,6 +104,22 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			insert_after="total_commission",
 			allow_on_submit=1,
 		),
+		# the plan and tier in force when the invoice was submitted: its payments, returns and cancel
+		# follow them, whatever the partner's plan, tier or status becomes later
+		_link(
+			"prm_commission_plan",
+			"Commission Plan",
+			"Commission Plan",
+			insert_after="prm_partner_commission",
+			allow_on_submit=1,
+		),
+		_link(
+			"prm_partner_tier",
+			"Partner Tier",
+			"Partner Tier",
+			insert_after="prm_commission_plan",
+			allow_on_submit=1,
+		),
 	],
 	"Payment Entry": [
 		_link("prm_partner_payout", "Partner Payout", "Partner Payout", insert_after="reference_date"),

@@ -18,6 +18,7 @@ def validate(doc, method=None):
 def on_submit(doc, method=None):
 	if not commissions.is_commissionable(doc):
 		return
+	commissions.remember_plan(doc)
 	if frappe.db.get_single_value("PRM Settings", "on_posting_failure") == RETRY:
 		_accrue_or_queue(doc)
 	else:

@@ -83,8 +83,17 @@ class DealRegistrationCase(PRMTestCase):
 			frappe.set_user("Administrator")
 
 	def approved(self, user=USER_A, partner=None, **values):
+		customer = values.pop("customer", None)  # partners cannot read customers: the manager links one
 		doc = self.register(user, partner, **values)
 		self.as_user(user, doc, "submit_registration")
+		if customer:
+			frappe.set_user(MANAGER)
+			try:
+				pending = frappe.get_doc("Deal Registration", doc.name)
+				pending.customer = customer
+				pending.save()
+			finally:
+				frappe.set_user("Administrator")
 		self.as_user(MANAGER, doc, "approve")
 		return frappe.get_doc("Deal Registration", doc.name)
 

@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.model.naming import make_autoname
-from frappe.utils import flt
+from frappe.utils import flt, getdate
 
 from prm_app import payouts
 from prm_app.ledger.commission_journal import (
@@ -143,6 +143,10 @@ class PartnerCommission(Document):
 		of the same plan and period), so cancelling it leaves every other commission right."""
 		if self.amount_paid() or self.partner_payout:
 			return False  # paid, netted, or listed in a payout
+		from prm_app.commissions import open_posting_date
+
+		if str(getdate(self.posting_date)) != open_posting_date(self.company, self.posting_date):
+			return False  # the books are closed on its date: a reversal is booked on the first open date
 		if frappe.db.exists("Partner Commission", {"against_commission": self.name, "docstatus": 1}):
 			return False  # a credit note's clawback settles against its journal entry
 		periods = {row.period for row in self.lines if row.period}
