@@ -85,12 +85,27 @@ class TestRandomSequence(PRMTestCase):
 			[{"rule_name": "All", "rate_type": "Percentage", "rate": 12.5}],
 			trigger="On Payment",
 		)
+		paid_brackets = make_plan(
+			"_PRM Seq Paid Brackets",
+			[{"rule_name": "All", "rate_type": "Percentage", "rate": 0}],
+			[
+				{"rule_name": "All", "from_amount": 0, "to_amount": 3000, "rate": 4},
+				{"rule_name": "All", "from_amount": 3000, "to_amount": 10000, "rate": 8},
+				{"rule_name": "All", "from_amount": 10000, "rate": 12},
+			],
+			bracket_mode="Marginal",
+			period="Month",
+			trigger="On Payment",
+		)
 		self.partners = [
 			make_partner("_PRM Seq Flat Partner", plan=flat),
 			make_partner("_PRM Seq Step Partner", plan=step),
 			make_partner("_PRM Seq Paid Partner", plan=on_payment),
+			make_partner("_PRM Seq Paid Brackets Partner", plan=paid_brackets),
 		]
-		self.kinds = dict(zip((p.name for p in self.partners), ("flat", "step", "paid"), strict=True))
+		self.kinds = dict(
+			zip((p.name for p in self.partners), ("flat", "step", "paid", "paid_brackets"), strict=True)
+		)
 		self.eur_customer = eur_customer()
 
 	@change_settings("PRM Settings", SETTINGS)
@@ -329,10 +344,17 @@ class TestRandomSequence(PRMTestCase):
 #         volume and rate(V) the bracket V falls in (4 % below 5,000, 6 % below 20,000, 9 % above); every
 #         other line 3.25 per unit, given back per unit returned, as above;
 #   paid  12.5 % of each line net of its returns, times the share of the invoice paid (in the receivable's
-#         currency: what the customer paid over the invoice total less its credit notes, at most 1).
+#         currency: what the customer paid over the invoice total less its credit notes, at most 1);
+#   paid_brackets  marginal brackets (4 % to 3,000, 8 % to 10,000, 12 % above) on each month's paid volume:
+#         the lines net of returns times their invoice's paid share, summed over the month of the invoice.
 # Owed = earned - what live payouts paid (the net of their submitted Payment Entries).
 
 CENT = Decimal("0.01")
+PAID_BRACKETS = (
+	(Decimal(0), Decimal(3000), Decimal(4)),
+	(Decimal(3000), Decimal(10000), Decimal(8)),
+	(Decimal(10000), None, Decimal(12)),
+)
 STEP_BRACKETS = ((Decimal(5000), Decimal(4)), (Decimal(20000), Decimal(6)), (None, Decimal(9)))
 
 
@@ -404,7 +426,7 @@ def expected(partner, kind: str) -> frappe._dict:
 				earned += c - (cents(c * min(back, sold) / sold) if sold else Decimal(0))
 		for v in volume.values():
 			earned += cents(v * step_rate(v) / 100)
-	else:
+	else:  # paid, paid_brackets
 		paid = defaultdict(Decimal)
 		for ref in frappe.get_all(
 			"Payment Entry Reference",
@@ -419,13 +441,21 @@ def expected(partner, kind: str) -> frappe._dict:
 		back_total = defaultdict(Decimal)
 		for n in notes:
 			back_total[n.return_against] += -dec(n.rounded_total or n.grand_total)
+		paid_volume = defaultdict(Decimal)
 		for invoice in invoices:
 			collectable = dec(invoice.rounded_total or invoice.grand_total) - back_total[invoice.name]
 			share = min(Decimal(1), paid[invoice.name] / collectable) if collectable > 0 else Decimal(0)
 			for line in (x for x in items if x.parent == invoice.name):
 				sold = dec(line.qty)
 				net = dec(line.base_net_amount) * (sold - min(returned[line.name][0], sold)) / sold
-				earned += cents(cents(net * Decimal("12.5") / 100) * share)
+				if kind == "paid":
+					earned += cents(cents(net * Decimal("12.5") / 100) * share)
+				else:
+					paid_volume[month[invoice.name]] += net * share
+		for v in paid_volume.values():
+			for low, high, rate in PAID_BRACKETS:
+				piece = max(Decimal(0), (min(v, high) if high is not None else v) - low)
+				earned += cents(piece * rate / 100)
 
 	paid_out = Decimal(0)
 	for payout in frappe.get_all(
