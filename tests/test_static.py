@@ -53,8 +53,8 @@ def test_pyproject_declares_frappe_and_erpnext_and_reads_version():
 	assert data["build-system"]["build-backend"] == "flit_core.buildapi"
 	assert data["project"]["dynamic"] == ["version"]
 	deps = data["tool"]["bench"]["frappe-dependencies"]
-	assert deps["frappe"].startswith(">=15.40") and "<16" in deps["frappe"]
-	assert deps["erpnext"].startswith(">=15.40") and "<16" in deps["erpnext"]
+	assert deps["frappe"].startswith(">=15.40") and "<17" in deps["frappe"]
+	assert deps["erpnext"].startswith(">=15.40") and "<17" in deps["erpnext"]
 	assert any(d.startswith("pandas") for d in data["project"]["dependencies"])
 	assert "test" in data["project"]["optional-dependencies"]
 	assert data["project"]["scripts"]["prm-sim"] == "prm_app.engine.cli:main"
