@@ -77,3 +77,15 @@ def prm_month(value) -> str:
 	from babel.dates import format_date
 
 	return format_date(getdate(value), "LLL yy", locale=user_locale() or "en")
+
+
+def compile_translations(force: bool = False) -> None:
+	"""Compile prm_app's ``locale/*.po`` into the bench's ``sites/assets/locale/<lang>/LC_MESSAGES/prm_app.mo``,
+	where Frappe reads translations. ``bench build`` does this for every app; install and migrate do it
+	for prm_app too, so a bench that was never built after prm_app was added still translates it. A
+	language whose .mo is newer than its .po is left as it is (unless ``force``)."""
+	from frappe.gettext.translate import _compile_translation, get_locales
+
+	for locale in get_locales("prm_app"):
+		_compile_translation("prm_app", locale, force=force)
+	frappe.translate.clear_cache()
