@@ -48,6 +48,8 @@ from prm_app.tests.utils import (
 LOCALE_DIR = Path(frappe.get_app_path("prm_app", "locale"))
 USER = "prm.i18n.admin@example.com"
 PARTNER = "_PRM i18n Partner"
+PROSPECT = "Romashka Trading"
+PAY_NOW = {"holding_days": 0, "require_approval": 0, "minimum_payout": 0}
 PAGES = (
 	"partner",
 	"partner/deals",
@@ -151,7 +153,7 @@ class TestRussianPortal(PRMTestCase):
 		compile_translations()  # the .mo files Frappe reads, from the committed .po files
 		make_company()
 		frappe.set_user("Administrator")
-		tier = make_tier("_PRM i18n Gold", 3)
+		tier = make_tier("_PRM i18n Gold", 41)  # tier ranks are unique: one no other test uses
 		plan = frappe.db.get_value("Commission Plan", {"plan_name": "_PRM i18n Flat 10"}) or make_plan(
 			"_PRM i18n Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
 		)
@@ -163,7 +165,9 @@ class TestRussianPortal(PRMTestCase):
 		make_portal_user(USER, cls.partner)
 		frappe.db.set_value("Partner User", {"parent": PARTNER, "user": USER}, "partner_role", "Admin")
 		frappe.db.set_value("User", USER, "language", "ru")
-		for field, value in {"holding_days": 0, "require_approval": 0, "minimum_payout": 0}.items():
+		# commissions payable at once, for the payout; restored in tearDownClass (the ledger code commits)
+		cls.settings = {f: frappe.db.get_single_value("PRM Settings", f) for f in PAY_NOW}
+		for field, value in PAY_NOW.items():
 			frappe.db.set_single_value("PRM Settings", field, value)
 		# idempotent fixtures: an earlier run may have committed them (the ledger code commits)
 		invoice = frappe.db.get_value("Partner Commission", {"partner": PARTNER, "docstatus": 1}, "sales_invoice")
@@ -172,12 +176,8 @@ class TestRussianPortal(PRMTestCase):
 			if invoice
 			else make_invoice(cls.partner, lines=[("_PRM Software", 3, 1234.5)])
 		)
-		deal = frappe.db.get_value("Deal Registration", {"partner": PARTNER})
-		cls.deal = (
-			frappe.get_doc("Deal Registration", deal)
-			if deal
-			else make_registration(cls.partner, "Globex Corporation", submit=True)
-		)
+		# a draft with a prospect no other test registers (conflict checks compare across partners)
+		cls.deal = make_registration(cls.partner, PROSPECT, website="romashka.example", contact_email="ivan@romashka.example")
 		cls.payout = frappe.db.get_value("Partner Payout", {"partner": PARTNER, "docstatus": 1})
 		if not cls.payout:
 			from prm_app.payouts import mark_payable
@@ -203,6 +203,18 @@ class TestRussianPortal(PRMTestCase):
 			if m.id and ru.get(m.id) != m.id and re.search(r"[A-Za-z]{2}", m.id):
 				cls.messages[m.id] = msgid_pattern(m.id)
 
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		frappe.local.lang = "en"
+		frappe.db.rollback()
+		for name in frappe.get_all("Deal Registration", {"partner": PARTNER}, pluck="name"):
+			frappe.delete_doc("Deal Registration", name, force=True, ignore_permissions=True)
+		for field, value in cls.settings.items():
+			frappe.db.set_single_value("PRM Settings", field, value)
+		frappe.db.commit()  # nosemgrep: undo what the committed fixtures changed
+		super().tearDownClass()
+
 	def setUp(self):
 		frappe.set_user(USER)
 		frappe.local.lang = "ru"
@@ -215,7 +227,7 @@ class TestRussianPortal(PRMTestCase):
 
 	def data(self) -> list[str]:
 		"""What the fixtures and the site put on the pages as data (not messages)."""
-		values = [PARTNER, USER, COMPANY, self.invoice.name, self.deal.name, self.payout, "USD", "Globex Corporation"]
+		values = [PARTNER, USER, COMPANY, self.invoice.name, self.deal.name, self.payout, "USD", PROSPECT]
 		values += [self.deal.website, self.deal.contact_name, self.deal.contact_email, "_PRM i18n Gold"]
 		commissions = frappe.get_all("Partner Commission", {"partner": PARTNER}, pluck="name")
 		values += commissions
