@@ -89,7 +89,7 @@ scheduler_events = {
 }
 
 # The Partner Statement print format (Partner Payout) renders prm_app.statement.partner_statement.
-jinja = {"methods": ["prm_app.statement.partner_statement"]}
+jinja = {"methods": ["prm_app.statement.partner_statement", "prm_app.l10n.prm_money", "prm_app.l10n.prm_date"]}
 
 # Cancelling an invoice handles its commissions itself (cancel, or a reversal when paid).
 auto_cancel_exempted_doctypes = ["Partner Commission", "Partner Payout"]

@@ -143,6 +143,7 @@ def after_install():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	compile_translations()
 
 
 def after_migrate():
@@ -150,6 +151,13 @@ def after_migrate():
 	sync_custom_fields()
 	make_dimension_fields()
 	make_default_settings()
+	compile_translations()
+
+
+def compile_translations():
+	from prm_app.l10n import compile_translations
+
+	compile_translations()
 
 
 def before_uninstall():

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_months, flt, fmt_money, get_first_day, getdate, nowdate
+from frappe.utils import add_months, flt, get_first_day, getdate, nowdate
 
 from prm_app.commissions import lines_by_commission
+from prm_app.l10n import prm_date, prm_money, prm_month, prm_number
 from prm_app.permissions import is_partner_user, partner_roles_of
 from prm_app.statement import STATEMENT_LINE_FIELDS
 
@@ -72,6 +73,8 @@ def page_context(context, area: str | None = None, title: str | None = None) -> 
 	context.partner = partner
 	context.title = title
 	context.money = money
+	context.fmt_date = prm_date
+	context.fmt_number = prm_number
 	context.csrf_token = frappe.sessions.get_csrf_token()
 	frappe.db.commit()  # nosemgrep: the CSRF token is stored with the session (as frappe/www/me.py)
 	context.nav = [
@@ -90,7 +93,8 @@ def page_context(context, area: str | None = None, title: str | None = None) -> 
 
 
 def money(value, currency: str | None = None) -> str:
-	return fmt_money(flt(value), currency=currency)
+	"""Money in the user's locale (prm_app.l10n)."""
+	return prm_money(value, currency)
 
 
 # --- dashboard ---------------------------------------------------------------------------------------------
@@ -160,7 +164,7 @@ def monthly_chart(partner: str, months: int = 12) -> list[dict]:
 	return [
 		{
 			"month": key,
-			"label": getdate(key + "-01").strftime("%b %y"),
+			"label": prm_month(key + "-01"),
 			"total": by_month.get(key, 0.0),
 			"height": round(max(by_month.get(key, 0.0), 0) * 100 / top, 1),
 		}

@@ -55,7 +55,8 @@ frappe.query_reports["Commission Reconciliation"] = {
 		}
 		if (drill) {
 			const route = drill();
-			html = `<a href="${route}" title="${__("Open the documents")}">${formatted}</a>`;
+			const title = __("Open the documents"); // outside the template literal: Frappe's extractor skips those
+			html = `<a href="${route}" title="${title}">${formatted}</a>`;
 		}
 		return html;
 	},
