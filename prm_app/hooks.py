@@ -146,6 +146,8 @@ override_whitelisted_methods = {
 	"frappe.handler.run_doc_method": "prm_app.api.desk.run_doc_method",
 	"frappe.handler.runserverobj": "prm_app.api.desk.run_doc_method",
 	"frappe.desk.notifications.get_open_count": "prm_app.api.desk.get_open_count",
+	"frappe.desk.form.load.getdoc": "prm_app.api.desk.getdoc",
+	"frappe.desk.form.load.get_docinfo": "prm_app.api.desk.get_docinfo",
 }
 
 # Partner portal (/partner): menu for the Partner role (Portal Settings drops items without a reference_doctype).

@@ -240,8 +240,15 @@ def before_request():
 
 def after_request(response=None, request=None):
 	"""A server error (5xx) answered to a website user or Guest as JSON carries a plain message, never
-	the exception's text (which can name records and code)."""
-	if response is None or response.status_code < 500 or not is_website_user():
+	the exception's text (which can name records and code). A partner user's API request for a record
+	that does not exist is answered as one for a record it may not read (403): names are sequential, and
+	Frappe's 404 / 403 tell which of another partner's records exist."""
+	if response is None:
+		return
+	if response.status_code == 404 and is_partner_api_request(request):
+		refuse_as_not_permitted(response)
+		return
+	if response.status_code < 500 or not is_website_user():
 		return
 	if "json" not in (response.content_type or ""):
 		return
@@ -261,6 +268,27 @@ def after_request(response=None, request=None):
 							}
 						)
 					]
+				),
+			}
+		)
+	)
+
+
+def is_partner_api_request(request=None) -> bool:
+	request = request or getattr(frappe.local, "request", None)
+	path = getattr(request, "path", "") or ""
+	return path.startswith("/api/") and is_partner_user()
+
+
+def refuse_as_not_permitted(response) -> None:
+	response.status_code = 403
+	response.content_type = "application/json"
+	response.set_data(
+		frappe.as_json(
+			{
+				"exc_type": "PermissionError",
+				"_server_messages": frappe.as_json(
+					[frappe.as_json({"message": _("Not permitted"), "title": _("Not Permitted"), "indicator": "red"})]
 				),
 			}
 		)

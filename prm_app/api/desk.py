@@ -6,6 +6,8 @@ frappe.desk.like.toggle_like          Frappe writes ``_liked_by`` and a Like com
 run_doc_method / runserverobj         Frappe compares ``modified`` (check_if_latest) before the read check:
                                       the 417 names another partner's record's timestamp
 frappe.desk.notifications.get_open_count   counts of linked doctypes the user cannot read at all
+frappe.desk.form.load.getdoc / get_docinfo  Frappe answers 200 [] / 404 for a missing record and 403
+                                      for another partner's: one refusal for both
 """
 
 from __future__ import annotations
@@ -79,3 +81,21 @@ def get_open_count(doctype: str, name: str, items=None):
 
 def readable_doctype(doctype) -> bool:
 	return bool(doctype) and frappe.db.exists("DocType", doctype) and bool(frappe.has_permission(doctype, "read"))
+
+
+@frappe.whitelist()
+def getdoc(doctype, name):
+	from frappe.desk.form.load import getdoc as frappe_getdoc
+
+	if is_portal_user():
+		require_readable(doctype, name)
+	return frappe_getdoc(doctype, name)
+
+
+@frappe.whitelist()
+def get_docinfo(doc=None, doctype=None, name=None):
+	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+
+	if is_portal_user() and not doc:
+		require_readable(doctype, name)
+	return frappe_get_docinfo(doc=doc, doctype=doctype, name=name)
