@@ -80,6 +80,11 @@ doc_events = {
 	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
 	"*": {"validate": "prm_app.security.validate_partner_write"},
 	"File": {"validate": "prm_app.security.validate_file"},
+	# history never holds what partner users cannot read; likes, assignments and comments of partner and
+	# website users land only on records they may read
+	"Version": {"before_insert": "prm_app.security.strip_hidden_from_version"},
+	"ToDo": {"validate": "prm_app.security.validate_todo_reference"},
+	"Comment": {"before_insert": "prm_app.security.validate_comment_reference"},
 }
 
 scheduler_events = {
@@ -128,9 +133,21 @@ after_request = ["prm_app.security.after_request"]
 
 # frappe.client.get_count / validate_link check doctype-level permission only in v15: for partner users
 # they check the records.
+# Link search with ignore_user_permissions skips row rules; likes and run_doc_method act before a read
+# check; open counts count doctypes the user cannot read (prm_app.api.search / prm_app.api.desk).
 override_whitelisted_methods = {
 	"frappe.client.get_count": "prm_app.api.client.get_count",
 	"frappe.client.validate_link": "prm_app.api.client.validate_link",
+	"frappe.desk.search.search_link": "prm_app.api.search.search_link",
+	"frappe.desk.search.search_widget": "prm_app.api.search.search_widget",
+	"frappe.desk.like.toggle_like": "prm_app.api.desk.toggle_like",
+	"run_doc_method": "prm_app.api.desk.run_doc_method",
+	"runserverobj": "prm_app.api.desk.run_doc_method",
+	"frappe.handler.run_doc_method": "prm_app.api.desk.run_doc_method",
+	"frappe.handler.runserverobj": "prm_app.api.desk.run_doc_method",
+	"frappe.desk.notifications.get_open_count": "prm_app.api.desk.get_open_count",
+	"frappe.desk.form.load.getdoc": "prm_app.api.desk.getdoc",
+	"frappe.desk.form.load.get_docinfo": "prm_app.api.desk.get_docinfo",
 }
 
 # Partner portal (/partner): menu for the Partner role (Portal Settings drops items without a reference_doctype).
@@ -167,6 +184,10 @@ standard_portal_menu_items = [
 		"role": "Partner",
 	},
 ]
+
+# /partner/deal/<name> is the registration page (Frappe otherwise reads it as a print view of a doctype
+# "partner" and answers 500)
+website_route_rules = [{"from_route": "/partner/deal/<name>", "to_route": "partner/deal"}]
 
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",

@@ -224,13 +224,85 @@ def quietly_permitted(doctype: str, name: str, ptype: str = "read", user: str | 
 			checks[:] = saved
 
 
+# File fields that decide which file on disk a File row stands for (and what deleting it removes):
+# fixed for partner and website users once the row exists
+FILE_FIXED_FIELDS = ("file_url", "is_private", "content_hash", "file_name", "thumbnail_url", "is_folder")
+
+
+def is_portal_user(user: str | None = None) -> bool:
+	"""Partner users and every other (logged-in) website user: they reach Frappe's generic channels
+	(files, likes, assignments, comments) only for records they may read."""
+	user = user or frappe.session.user
+	if user in ("Administrator", "Guest"):
+		return False
+	return is_partner_user(user) or frappe.get_cached_value("User", user, "user_type") == "Website User"
+
+
+def is_local_file_url(file_url: str | None) -> bool:
+	from frappe.core.doctype.file.file import URL_PREFIXES
+
+	return bool(file_url) and not str(file_url).startswith(URL_PREFIXES)
+
+
+def readable_file_url(file_url: str, user: str) -> bool:
+	"""Does ``file_url`` name a file on disk the user may already read, i.e. an existing File row with
+	exactly this URL (no ``..``/``.``/``//`` detours, compared case- and space-exact, not by MariaDB's
+	collation) that the user may read?"""
+	import posixpath
+	from urllib.parse import unquote
+
+	url = unquote(str(file_url))
+	if posixpath.normpath(url) != url or "\\" in url or not url.startswith(("/files/", "/private/files/")):
+		return False
+	rows = frappe.get_all("File", filters={"file_url": url}, fields=["name", "file_url"])
+	return any(
+		row.file_url == url and quietly_permitted("File", row.name, "read", user) for row in rows
+	)
+
+
+def file_change_refused(doc, ptype: str | None, user: str) -> bool:
+	"""Frappe trusts a File row's own fields to say which file on disk it stands for: a row naming another
+	user's file is served by download_private_file, moved by handle_is_private_changed and deleted by
+	on_trash. For partner and website users:
+
+	- create: a ``file_url`` given in the request (a pointer, with or without content) must be one the
+	  user may already read through an existing File row; ``thumbnail_url`` is the server's;
+	- write: the fields that decide the file on disk (FILE_FIXED_FIELDS) never change;
+	- delete: only when deleting cannot remove a file another row stands for (every other row with this
+	  URL shares this row's content hash, so Frappe keeps the file on disk)."""
+	if not is_portal_user(user) or ptype not in ("create", "write", "delete"):
+		return False
+	if doc.get("is_folder"):
+		return ptype != "create"
+	stored = stored_values(doc, FILE_FIXED_FIELDS + ("owner",))
+	if ptype == "create" or stored is None:
+		if doc.get("thumbnail_url"):
+			return True
+		return is_local_file_url(doc.get("file_url")) and not readable_file_url(doc.file_url, user)
+	if ptype == "write":
+		return any((doc.get(f) or None) != (stored.get(f) or None) for f in FILE_FIXED_FIELDS)
+	# delete
+	if not stored.content_hash and stored.file_url:
+		return bool(frappe.db.exists("File", {"file_url": stored.file_url, "name": ("!=", doc.name)}))
+	others = frappe.get_all(
+		"File",
+		filters={"file_url": stored.file_url, "name": ("!=", doc.name)},
+		fields=["content_hash"],
+	)
+	return any(row.content_hash != stored.content_hash for row in others)
+
+
 def file_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
 	"""A partner user's access to a private File follows the record it is attached to, decided quietly;
-	otherwise Frappe's own File rule decides (in v15 the first hook with an answer wins, so it is asked
-	here rather than left to run after this one)."""
+	no partner or website user points a File at a file it cannot read, changes which file a row stands
+	for, or deletes a file others' rows stand for (``file_change_refused``); otherwise Frappe's own File
+	rule decides (in v15 the first hook with an answer wins, so it is asked here rather than left to run
+	after this one)."""
 	from frappe.core.doctype.file.file import has_permission as frappe_file_permission
 
 	user = user or frappe.session.user
+	if user != "Administrator" and file_change_refused(doc, ptype, user):
+		return False
 	if (
 		is_partner_user(user)
 		and doc.get("is_private")

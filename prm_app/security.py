@@ -64,7 +64,7 @@ def partner_may_link(doctype: str, name: str, user: str) -> bool:
 
 def is_prm_doctype(doctype: str) -> bool:
 	module = frappe.get_meta(doctype).module
-	return (frappe.local.module_app or {}).get(frappe.scrub(module or "")) == "prm_app"
+	return bool(module) and frappe.get_cached_value("Module Def", module, "app_name") == "prm_app"
 
 
 # --- writes of partner users on prm_app's doctypes ----------------------------------------------------------
@@ -240,8 +240,15 @@ def before_request():
 
 def after_request(response=None, request=None):
 	"""A server error (5xx) answered to a website user or Guest as JSON carries a plain message, never
-	the exception's text (which can name records and code)."""
-	if response is None or response.status_code < 500 or not is_website_user():
+	the exception's text (which can name records and code). A partner user's API request for a record
+	that does not exist is answered as one for a record it may not read (403): names are sequential, and
+	Frappe's 404 / 403 tell which of another partner's records exist."""
+	if response is None:
+		return
+	if response.status_code == 404 and is_partner_api_request(request):
+		refuse_as_not_permitted(response)
+		return
+	if response.status_code < 500 or not is_website_user():
 		return
 	if "json" not in (response.content_type or ""):
 		return
@@ -261,6 +268,27 @@ def after_request(response=None, request=None):
 							}
 						)
 					]
+				),
+			}
+		)
+	)
+
+
+def is_partner_api_request(request=None) -> bool:
+	request = request or getattr(frappe.local, "request", None)
+	path = getattr(request, "path", "") or ""
+	return path.startswith("/api/") and is_partner_user()
+
+
+def refuse_as_not_permitted(response) -> None:
+	response.status_code = 403
+	response.content_type = "application/json"
+	response.set_data(
+		frappe.as_json(
+			{
+				"exc_type": "PermissionError",
+				"_server_messages": frappe.as_json(
+					[frappe.as_json({"message": _("Not permitted"), "title": _("Not Permitted"), "indicator": "red"})]
 				),
 			}
 		)
@@ -344,3 +372,103 @@ def validate_plain_name(value: str | None, label: str) -> str:
 			title=_("Invalid Name"),
 		)
 	return value
+
+
+# --- history -------------------------------------------------------------------------------------------------
+
+
+def hidden_fieldnames(doctype: str) -> set[str]:
+	"""Fields (table fields included) of ``doctype`` above permlevel 0: what partner users never read."""
+	return {df.fieldname for df in frappe.get_meta(doctype).fields if (df.permlevel or 0) > 0}
+
+
+def strip_hidden_from_version_data(ref_doctype: str, data: dict) -> dict:
+	"""A Version's diff without the fields and child tables of a higher permlevel (``changed``, ``added``,
+	``removed``, ``row_changed``; a row's own fields of a higher permlevel too)."""
+	hidden = hidden_fieldnames(ref_doctype)
+	if not hidden and not frappe.get_meta(ref_doctype).get_table_fields():
+		return data
+	child_hidden = {
+		df.fieldname: hidden_fieldnames(df.options) for df in frappe.get_meta(ref_doctype).get_table_fields()
+	}
+	out = dict(data)
+	if isinstance(out.get("changed"), list):
+		out["changed"] = [c for c in out["changed"] if c and c[0] not in hidden]
+	for key in ("added", "removed"):
+		if isinstance(out.get(key), list):
+			out[key] = [r for r in out[key] if r and r[0] not in hidden]
+	if isinstance(out.get("row_changed"), list):
+		rows = []
+		for row in out["row_changed"]:
+			if not row or row[0] in hidden:
+				continue
+			if len(row) > 3 and isinstance(row[3], list):
+				row = [*row[:3], [c for c in row[3] if c and c[0] not in child_hidden.get(row[0], ())]]
+				if not row[3]:
+					continue
+			rows.append(row)
+		out["row_changed"] = rows
+	return out
+
+
+def strip_hidden_from_version(doc, method=None):
+	"""Version before_insert: the history of prm_app's doctypes never holds fields or child tables above
+	permlevel 0 (the conflict rows of a registration name other partners). Frappe serves versions to
+	anyone who reads the document (getdoc / get_docinfo read them with frappe.get_all), so what a
+	partner user may not read must not be in them."""
+	if not doc.ref_doctype or not doc.data or not is_prm_doctype(doc.ref_doctype):
+		return
+	try:
+		data = frappe.parse_json(doc.data)
+	except Exception:
+		return
+	if not isinstance(data, dict):
+		return
+	stripped = strip_hidden_from_version_data(doc.ref_doctype, data)
+	if stripped != data:
+		doc.data = frappe.as_json(stripped, indent=None, separators=(",", ":"))
+
+
+# --- assignments, likes, comments -----------------------------------------------------------------------------
+
+# comment types a user's request creates on the record it names (likes, assignments, comments)
+# ("Shared" is not among them: Frappe shares a new User with itself, as the inviting partner user)
+USER_COMMENT_TYPES = frozenset({"Like", "Comment", "Assigned", "Unassigned", "Assignment Completed"})
+
+
+def refuse_unreadable_reference(doctype, name, label: str) -> None:
+	"""The same refusal Frappe gives for a reference that does not exist (``_validate_links``), so that
+	an existing record of another partner cannot be told from a missing one."""
+	frappe.throw(
+		_("Could not find {0}").format(f"{_(label)}: {name}"),
+		frappe.LinkValidationError,
+	)
+
+
+def validate_todo_reference(doc, method=None):
+	"""ToDo validate: a partner or website user assigns only records it may read (Frappe checks the ToDo,
+	not the record it names; assigning writes ``_assign`` and an "Assigned" comment on that record)."""
+	from prm_app.permissions import is_portal_user
+
+	if not (doc.reference_type and doc.reference_name) or not is_portal_user():
+		return
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	if before and (before.reference_type, before.reference_name) == (doc.reference_type, doc.reference_name):
+		return
+	if not frappe.db.exists("DocType", doc.reference_type) or not quietly_permitted(
+		doc.reference_type, doc.reference_name, "read"
+	):
+		refuse_unreadable_reference(doc.reference_type, doc.reference_name, "Reference Name")
+
+
+def validate_comment_reference(doc, method=None):
+	"""Comment before_insert: likes, assignments, shares and comments a partner or website user's request
+	creates land only on records that user may read (whatever Frappe endpoint made them)."""
+	from prm_app.permissions import is_portal_user
+
+	if doc.comment_type not in USER_COMMENT_TYPES or not (doc.reference_doctype and doc.reference_name):
+		return
+	if not is_portal_user():
+		return
+	if not quietly_permitted(doc.reference_doctype, doc.reference_name, "read"):
+		frappe.throw(_("Not permitted"), frappe.PermissionError, title=_("Not Permitted"))

@@ -22,11 +22,15 @@ def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = Fal
 @frappe.whitelist()
 def validate_link(doctype: str, docname: str, fields=None):
 	"""For partner users a link is valid only when the user may read that very record (Frappe's checks
-	read permission on the doctype only, which tells whether another partner's record exists)."""
+	read permission on the doctype only, which tells whether another partner's record exists). A record
+	that does not exist and one the user may not read get the same answer: ``{}`` (Frappe answers 403
+	for doctypes the user has no permission on and ``{"name": null}`` for missing names)."""
 	from frappe.client import validate_link as frappe_validate_link
 
-	if is_partner_user() and isinstance(docname, str) and not frappe.get_meta(doctype).istable:
+	if is_partner_user() and isinstance(doctype, str) and isinstance(docname, str):
+		if not frappe.db.exists("DocType", doctype) or frappe.get_meta(doctype).istable:
+			return frappe._dict()
 		# quietly: a refusal message would name the record (e.g. the document a private File is on)
-		if frappe.db.exists(doctype, docname) and not quietly_permitted(doctype, docname, "read"):
+		if not frappe.db.exists(doctype, docname) or not quietly_permitted(doctype, docname, "read"):
 			return frappe._dict()
 	return frappe_validate_link(doctype, docname, fields)

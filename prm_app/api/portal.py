@@ -260,7 +260,7 @@ def invite_colleague(email: str, full_name: str, partner_role: str = "Sales") ->
 		frappe.throw(_("Choose Admin, Sales or Finance."), title=_("Invalid Role"))
 	if frappe.db.exists("User", email):
 		# never attach an existing account (another partner's user, or vendor staff) to this partner
-		frappe.throw(_("{0} already has an account: ask your partner manager.").format(email))
+		refuse_invitation(email)
 	add_portal_user(partner.name, email, _clean(full_name), partner_role)
 	return _("Invitation sent to {0}.").format(email)
 
@@ -327,12 +327,18 @@ def own_contact(partner: str, email: str) -> str | None:
 			and (not user or user == email)
 		):
 			return name
-		frappe.throw(
-			_("{0} is already a contact of someone else: ask your partner manager.").format(email),
-			frappe.PermissionError,
-			title=_("Contact Exists"),
-		)
+		refuse_invitation(email)
 	return None
+
+
+def refuse_invitation(email: str) -> None:
+	"""One answer whether the email is a user, another party's contact or anything else that cannot be
+	invited: the message must not tell a partner who else exists in the vendor's system."""
+	frappe.throw(
+		_("{0} cannot be invited from the portal: ask your partner manager.").format(email),
+		frappe.PermissionError,
+		title=_("Cannot Invite"),
+	)
 
 
 def send_invitation(user: str) -> bool:

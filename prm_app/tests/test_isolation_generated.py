@@ -6,7 +6,10 @@ has_permission hook for, and their child tables. For each field of each such doc
 list with the field in ``fields`` and in ``filters`` (REST v1, REST v2, frappe.client.get_list,
 frappe.desk.reportview.get) and write it (PUT v1, PATCH v2, frappe.client.set_value, frappe.client.save;
 child fields through the parent's table). For each record: read (v1, v2, frappe.client.get, getdoc),
-rename, delete (v1, v2, frappe.client.delete) and attach a file (POST /api/resource/File, upload_file).
+rename, delete (v1, v2, frappe.client.delete), attach a file (POST /api/resource/File, upload_file),
+like (toggle_like), assign (a ToDo naming it), run_doc_method, validate_link and get_docinfo; for every
+field, link search (search_link / search_widget with ignore_user_permissions and the field as
+searchfield and as filter).
 Every probe must be refused or come back without B's data, and B's stored record must not change. A new
 field adds its probes by itself; a new reachable doctype fails until B's record of it is added to
 ``TestIsolationGenerated.b_record_names``.
@@ -306,3 +309,104 @@ class TestIsolationGenerated(PortalFixtures):
 						"File", {"attached_to_name": name, "file_name": "probe-by-partner-a.txt"}
 					)
 				)
+
+	def test_generic_channels_on_b_record(self):
+		"""Frappe's generic channels that name a record: like, assign, run_doc_method, validate_link,
+		docinfo; answers for B's record are those for a missing one and B's record does not change."""
+		for doctype, parent, name in self.targets():
+			if parent:
+				continue
+			before = self.snapshot(doctype, name)
+			secrets = self.secrets(doctype, name)
+			modified = str(frappe.db.get_value(doctype, name, "modified"))
+			answers = {}
+			for target in (name, "no-such-record-0000"):
+				attempts = {
+					"toggle_like": self.request(
+						"POST",
+						"/api/method/frappe.desk.like.toggle_like",
+						data={"doctype": doctype, "name": target, "add": "Yes"},
+					),
+					"ToDo": self.request(
+						"POST",
+						"/api/resource/ToDo",
+						json={
+							"description": PROBE_TEXT,
+							"reference_type": doctype,
+							"reference_name": target,
+							"allocated_to": A_USER,
+						},
+					),
+					"run_doc_method": self.request(
+						"POST",
+						"/api/method/run_doc_method",
+						data={
+							"docs": json.dumps({"doctype": doctype, "name": target, "modified": "2000-01-01"}),
+							"method": "onload",
+						},
+					),
+					"get_docinfo": self.request(
+						"GET",
+						"/api/method/frappe.desk.form.load.get_docinfo",
+						params={"doctype": doctype, "name": target},
+					),
+					"getdoc": self.request(
+						"GET",
+						"/api/method/frappe.desk.form.load.getdoc",
+						params={"doctype": doctype, "name": target},
+					),
+					"read v1": self.request("GET", f"/api/resource/{doctype}/{target}"),
+					"read v2": self.request("GET", f"/api/v2/document/{doctype}/{target}/"),
+					"frappe.client.get": self.request(
+						"GET", "/api/method/frappe.client.get", params={"doctype": doctype, "name": target}
+					),
+				}
+				for channel, response in attempts.items():
+					with self.subTest(doctype=doctype, channel=channel, target=target):
+						self.assert_refused(response)
+						self.assert_refused_or_empty(response, *secrets)
+						self.assertNotIn(modified, response.text)
+					answers[(channel, target == name)] = response.status_code
+				link = self.request(
+					"GET",
+					"/api/method/frappe.client.validate_link",
+					params={"doctype": doctype, "docname": target},
+				)
+				answers[("validate_link", target == name)] = (link.status_code, link.text)
+			for channel in {channel for channel, _existing in answers}:
+				with self.subTest(doctype=doctype, channel=channel, check="same answer as a missing record"):
+					self.assertEqual(answers[(channel, True)], answers[(channel, False)])
+			with self.subTest(doctype=doctype, check="B's record unchanged"):
+				self.assertEqual(self.snapshot(doctype, name), before)
+				self.assertFalse(frappe.db.exists("ToDo", {"reference_name": name, "owner": A_USER}))
+				self.assertFalse(
+					frappe.db.exists(
+						"Comment", {"reference_doctype": doctype, "reference_name": name, "owner": A_USER}
+					)
+				)
+
+	def test_every_field_in_link_search(self):
+		"""search_link / search_widget with ignore_user_permissions=1: every field as searchfield and as
+		filter lists none of B's records."""
+		for doctype, parent, name in self.targets():
+			top = parent[0] if parent else doctype
+			secrets = self.secrets(top, name)
+			for df in value_fields(doctype):
+				if df.fieldtype in table_fields:
+					continue
+				params = {"doctype": top, "txt": "", "ignore_user_permissions": 1, "page_length": 500}
+				probes = {
+					"filters": {
+						**params,
+						"filters": json.dumps([[doctype, df.fieldname, "is", "set"]]),
+					}
+				}
+				if not parent:
+					probes["searchfield"] = {**params, "searchfield": df.fieldname}
+				for kind, query in probes.items():
+					for method in ("search_link", "search_widget"):
+						response = self.request(
+							"GET", f"/api/method/frappe.desk.search.{method}", params=query
+						)
+						with self.subTest(doctype=doctype, field=df.fieldname, probe=kind, method=method):
+							self.assert_safe(response, secrets, refused=self.hidden(parent) and kind == "filters")

@@ -1,0 +1,85 @@
+"""Frappe's link search (``frappe.desk.search.search_link`` / ``search_widget``) for partner users.
+
+In v15 ``search_widget`` lists with ``ignore_permissions=True`` when the caller sends
+``ignore_user_permissions=1`` and the user may read the doctype at all: ``permission_query_conditions``
+(every row rule of prm_app) and the hidden-child join guard are skipped, and any ``searchfield`` and any
+filter (child tables included) reach every partner's rows. For partner users the flag is dropped and the
+search field is one of the doctype's own search fields; everyone else gets Frappe's search unchanged.
+The signatures are Frappe's, so the desk and the portal call them as before.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.desk import search as frappe_search
+
+from prm_app.permissions import is_partner_user
+
+
+def allowed_searchfield(doctype: str, searchfield: str | None) -> str | None:
+	"""The field Frappe selects next to the name: for partner users only name, the title field or one of
+	the doctype's search fields (anything else becomes ``name``)."""
+	if not searchfield:
+		return searchfield
+	meta = frappe.get_meta(doctype)
+	allowed = {"name", meta.title_field, *(f.strip() for f in meta.get_search_fields())}
+	return searchfield if searchfield.strip() in allowed else "name"
+
+
+@frappe.whitelist()
+def search_link(
+	doctype: str,
+	txt: str,
+	query: str | None = None,
+	filters: str | dict | list | None = None,
+	page_length: int = 10,
+	searchfield: str | None = None,
+	reference_doctype: str | None = None,
+	ignore_user_permissions: bool = False,
+):
+	if is_partner_user():
+		ignore_user_permissions = False
+		searchfield = allowed_searchfield(doctype, searchfield)
+	return frappe_search.search_link(
+		doctype,
+		txt,
+		query=query,
+		filters=filters,
+		page_length=page_length,
+		searchfield=searchfield,
+		reference_doctype=reference_doctype,
+		ignore_user_permissions=ignore_user_permissions,
+	)
+
+
+@frappe.whitelist()
+def search_widget(
+	doctype: str,
+	txt: str,
+	query: str | None = None,
+	searchfield: str | None = None,
+	start: int = 0,
+	page_length: int = 10,
+	filters: str | None | dict | list = None,
+	filter_fields=None,
+	as_dict: bool = False,
+	reference_doctype: str | None = None,
+	ignore_user_permissions: bool = False,
+):
+	if is_partner_user():
+		ignore_user_permissions = False
+		searchfield = allowed_searchfield(doctype, searchfield)
+		filter_fields = None  # extra selected columns: only Frappe's standard ones
+	return frappe_search.search_widget(
+		doctype,
+		txt,
+		query=query,
+		searchfield=searchfield,
+		start=start,
+		page_length=page_length,
+		filters=filters,
+		filter_fields=filter_fields,
+		as_dict=as_dict,
+		reference_doctype=reference_doctype,
+		ignore_user_permissions=ignore_user_permissions,
+	)

@@ -1,0 +1,433 @@
+"""Frappe's generic channels as partner A's users against partner B, over real HTTP (issue 11, second
+assessment): files pointed at another partner's file, link search without row rules, version history,
+likes and assignments, existence oracles, dashboard counts. Each test failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import frappe
+import requests
+from frappe.utils.password import update_password
+
+from prm_app.tests.test_portal_isolation import (
+	A_NAME,
+	A_USER,
+	B_NAME,
+	B_USER,
+	PASSWORD,
+	PortalFixtures,
+)
+
+SALES_DESK = "prm.portal.sales.desk@example.com"
+
+
+class TestPortalChannels(PortalFixtures):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.b_file_url = frappe.db.get_value("File", cls.b_file, "file_url")
+		cls.b_file_path = frappe.get_doc("File", cls.b_file).get_full_path()
+		# rows of A standing for B's file left by a run on the unfixed code (removed without on_trash,
+		# which would delete B's file from disk)
+		frappe.db.delete("File", {"owner": ("like", "prm.portal.a%"), "file_url": cls.b_file_url})
+		frappe.db.commit()  # nosemgrep: the server must not see them
+
+	def unsafe(self, http, method: str, path: str, **kwargs):
+		headers = {"X-Frappe-CSRF-Token": http.csrf, **kwargs.pop("headers", {})}
+		return http.request(method, self.url + path, headers=headers, **kwargs)
+
+	def fresh(self, doctype, name, *fields):
+		frappe.db.rollback()  # what the server committed
+		return frappe.db.get_value(doctype, name, list(fields), as_dict=True)
+
+	def assert_b_file_intact(self):
+		frappe.db.rollback()
+		self.assertTrue(os.path.exists(self.b_file_path), "B's file was moved or deleted")
+		with open(self.b_file_path, "rb") as f:
+			self.assertEqual(f.read(), b"B SECRET CONTRACT")
+		self.assertEqual(frappe.db.get_value("File", self.b_file, "file_url"), self.b_file_url)
+
+	def own_file(self, http, name: str = "a-own-upload.txt", content: str = "A OWN CONTENT") -> dict:
+		response = self.unsafe(
+			http,
+			"POST",
+			"/api/resource/File",
+			json={
+				"file_name": name,
+				"content": content,
+				"attached_to_doctype": "Deal Registration",
+				"attached_to_name": self.a_deal,
+				"is_private": 1,
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		data = response.json()["data"]
+		self.created.append(("File", data["name"]))
+		return data
+
+	# --- F1: a File row names which file on disk it stands for ---------------------------------------------
+
+	def test_file_pointing_at_another_partners_file_is_refused(self):
+		"""A File row that names B's private file (REST, upload_file's file_url, path detours) is refused,
+		and B's file cannot be downloaded through one."""
+		http = self.session()
+		variants = [
+			self.b_file_url,
+			self.b_file_url.replace("/private/files/", "/private/files/./"),
+			self.b_file_url.replace("/private/files/", "/private/files//"),
+			self.b_file_url.upper(),
+			self.b_file_url + " ",
+		]
+		for url in variants:
+			with self.subTest(url=url):
+				self.assert_refused(
+					self.unsafe(http, "POST", "/api/resource/File", json={"file_url": url, "is_private": 1})
+				)
+				self.assert_refused(
+					self.unsafe(
+						http,
+						"POST",
+						"/api/resource/File",
+						json={"file_url": url, "is_private": 1, "content": "x", "file_name": "x.txt"},
+					)
+				)
+				self.assert_refused(
+					self.unsafe(
+						http, "POST", "/api/method/upload_file", data={"file_url": url, "is_private": 1}
+					)
+				)
+		self.assert_refused(
+			self.unsafe(
+				http,
+				"POST",
+				"/api/v2/document/File",
+				json={"file_url": self.b_file_url, "is_private": 1},
+			)
+		)
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("File", {"owner": A_USER, "file_url": ("like", "%b-secret%")}))
+		download = http.get(self.url + self.b_file_url)
+		self.assert_refused(download)
+		self.assertNotIn("B SECRET CONTRACT", download.text)
+		self.assert_b_file_intact()
+
+	def test_file_rows_keep_the_file_they_stand_for(self):
+		"""A's own File row cannot be turned into B's file (file_url), moved public (is_private), nor given
+		another content hash or thumbnail; a row sharing B's file cannot delete it; A still deletes its
+		own upload."""
+		http = self.session()
+		own = self.own_file(http)
+		for change in (
+			{"is_private": 0},
+			{"file_url": self.b_file_url},
+			{"content_hash": "x"},
+			{"thumbnail_url": self.b_file_url},
+			{"file_name": "renamed.txt"},
+		):
+			with self.subTest(change=change):
+				self.assert_refused(self.unsafe(http, "PUT", f"/api/resource/File/{own['name']}", json=change))
+				self.assert_refused(
+					self.post(
+						http,
+						"frappe.client.set_value",
+						{
+							"doctype": "File",
+							"name": own["name"],
+							"fieldname": json.dumps(change),
+						},
+					)
+				)
+		stored = self.fresh("File", own["name"], "file_url", "is_private", "content_hash", "file_name")
+		self.assertEqual((stored.file_url, stored.is_private), (own["file_url"], 1))
+		# a row of A standing for B's file (as made before this fix) with its own content hash: deleting
+		# it would delete B's file from disk
+		pointer = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_url": self.b_file_url,
+				"is_private": 1,
+				"file_name": "pointer.txt",
+			}
+		)
+		pointer.flags.ignore_duplicate_entry_error = True
+		pointer.insert(ignore_permissions=True)
+		frappe.db.set_value("File", pointer.name, {"owner": A_USER, "content_hash": "x"})
+		self.created.append(("File", pointer.name))
+		frappe.db.commit()  # nosemgrep: the server must see the pointer
+		self.assert_refused(self.unsafe(http, "DELETE", f"/api/resource/File/{pointer.name}"))
+		self.assert_refused(
+			self.post(http, "frappe.client.delete", {"doctype": "File", "name": pointer.name})
+		)
+		self.assert_b_file_intact()
+		deleted = self.unsafe(http, "DELETE", f"/api/resource/File/{own['name']}")
+		self.assertIn(deleted.status_code, (200, 202), deleted.text[:300])
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("File", own["name"]))
+
+	# --- F2: link search keeps the row rules ------------------------------------------------------------------
+
+	def test_link_search_keeps_row_rules(self):
+		"""search_link / search_widget with ignore_user_permissions=1, any searchfield and child-table
+		filters list A's own records only."""
+		conflicted = self.a_deal_with_conflict()
+		http = self.session()
+		secrets = (B_NAME, self.b_deal, "Initech", "B private note", "pat@initech.com")
+		probes = []
+		for method in ("frappe.desk.search.search_link", "frappe.desk.search.search_widget"):
+			for doctype, searchfield, txt in (
+				("Deal Registration", "notes", ""),
+				("Deal Registration", "contact_email", "initech"),
+				("Deal Registration", "prospect_name", "Initech"),
+				("Partner", "tax_id", ""),
+				("Partner", "website", "Portal Partner B"),
+			):
+				probes.append(
+					(
+						method,
+						{
+							"doctype": doctype,
+							"txt": txt,
+							"searchfield": searchfield,
+							"ignore_user_permissions": 1,
+							"page_length": 500,
+						},
+					)
+				)
+			for filters in (
+				[["Deal Registration Conflict", "matched_partner", "=", B_NAME]],
+				[["Deal Registration", "partner", "=", B_NAME]],
+				{"notes": ["like", "%private%"]},
+			):
+				probes.append(
+					(
+						method,
+						{
+							"doctype": "Deal Registration",
+							"txt": "",
+							"filters": json.dumps(filters),
+							"ignore_user_permissions": 1,
+							"page_length": 500,
+						},
+					)
+				)
+		for method, params in probes:
+			with self.subTest(method=method, params=params):
+				response = http.get(f"{self.url}/api/method/{method}", params=params)
+				self.assert_refused_or_empty(response, *secrets)
+		own = http.get(
+			f"{self.url}/api/method/frappe.desk.search.search_link",
+			params={"doctype": "Deal Registration", "txt": "", "ignore_user_permissions": 1, "page_length": 500},
+		)
+		self.assertEqual(own.status_code, 200, own.text[:300])
+		self.assertIn(conflicted, own.text)
+
+	# --- F3: history ----------------------------------------------------------------------------------------
+
+	def a_deal_with_conflict(self) -> str:
+		doc = self.registration(self.a, "History Conflict Corp", "history-conflict.example")
+		doc.append(
+			"conflicts",
+			{
+				"matched_doctype": "Deal Registration",
+				"matched_record": self.b_deal,
+				"matched_name": "Initech Corporation",
+				"matched_partner": B_NAME,
+				"score": 100,
+				"is_hard": 1,
+				"reason": "B private note",
+			},
+		)
+		doc.save(ignore_permissions=True, ignore_version=False)  # tests skip versions unless asked
+		doc.reload()
+		doc.conflicts[0].reason = "B private note, again"
+		doc.save(ignore_permissions=True, ignore_version=False)
+		self.created.append(("Deal Registration", doc.name))
+		frappe.db.commit()  # nosemgrep: the server must see the registration and its versions
+		return doc.name
+
+	def test_history_never_shows_hidden_rows(self):
+		"""getdoc / get_docinfo of A's own registration carry no version data of its (permlevel 1)
+		conflict rows naming B; existing versions are stripped by the patch."""
+		name = self.a_deal_with_conflict()
+		http = self.session()
+		for method in ("frappe.desk.form.load.get_docinfo", "frappe.desk.form.load.getdoc"):
+			with self.subTest(method=method):
+				response = http.get(
+					f"{self.url}/api/method/{method}", params={"doctype": "Deal Registration", "name": name}
+				)
+				self.assertEqual(response.status_code, 200, response.text[:300])
+				for secret in (B_NAME, self.b_deal, "Initech", "B private note", "matched_partner"):
+					self.assertNotIn(secret, response.text)
+		# a version stored before the fix
+		from prm_app.patches.v0_1 import strip_hidden_version_data
+
+		version = frappe.get_doc(
+			{
+				"doctype": "Version",
+				"ref_doctype": "Deal Registration",
+				"docname": name,
+				"data": "{}",
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(("Version", version.name))
+		old = {
+			"added": [["conflicts", {"matched_partner": B_NAME}]],
+			"changed": [["notes", "a", "b"]],
+			"row_changed": [["conflicts", 0, "x", [["reason", "", "B private note"]]]],
+			"removed": [],
+		}
+		frappe.db.set_value("Version", version.name, "data", json.dumps(old), update_modified=False)
+		strip_hidden_version_data.execute()
+		data = json.loads(frappe.db.get_value("Version", version.name, "data"))
+		self.assertEqual(data["changed"], [["notes", "a", "b"]])
+		self.assertEqual((data["added"], data["row_changed"]), ([], []))
+
+	# --- F4: likes and assignments -------------------------------------------------------------------------
+
+	def test_likes_and_assignments_only_on_readable_records(self):
+		"""toggle_like and a ToDo naming B's registration are refused and change nothing of B's; a ToDo
+		naming B's record and one naming a missing record get the same answer."""
+		http = self.session()
+		before = self.fresh("Deal Registration", self.b_deal, "_liked_by", "_assign", "modified")
+		like = self.post(
+			http, "frappe.desk.like.toggle_like", {"doctype": "Deal Registration", "name": self.b_deal, "add": "Yes"}
+		)
+		self.assert_refused(like)
+		answers = {}
+		for name in (self.b_deal, "DR-NO-SUCH-0000"):
+			response = self.unsafe(
+				http,
+				"POST",
+				"/api/resource/ToDo",
+				json={
+					"description": "probe",
+					"reference_type": "Deal Registration",
+					"reference_name": name,
+					"allocated_to": A_USER,
+				},
+			)
+			self.assert_refused(response)
+			answers[name] = (response.status_code, response.json().get("exc_type"))
+		self.assertEqual(answers[self.b_deal], answers["DR-NO-SUCH-0000"])
+		self.assertEqual(self.fresh("Deal Registration", self.b_deal, "_liked_by", "_assign", "modified"), before)
+		self.assertFalse(
+			frappe.db.exists(
+				"Comment",
+				{"reference_doctype": "Deal Registration", "reference_name": self.b_deal, "owner": A_USER},
+			)
+		)
+		self.assertFalse(frappe.db.exists("ToDo", {"reference_name": self.b_deal, "owner": A_USER}))
+		own = self.post(
+			http, "frappe.desk.like.toggle_like", {"doctype": "Deal Registration", "name": self.a_deal, "add": "Yes"}
+		)
+		self.assertEqual(own.status_code, 200, own.text[:300])
+		self.assertIn(A_USER, self.fresh("Deal Registration", self.a_deal, "_liked_by")._liked_by or "")
+
+	# --- F5: existence oracles ----------------------------------------------------------------------------
+
+	def test_no_existence_oracles(self):
+		"""validate_link, run_doc_method and invite_colleague answer alike for another party's record and
+		for a missing one; run_doc_method never shows B's timestamp."""
+		http = self.session()
+		for doctype, existing in (
+			("Customer", "_PRM Test Customer"),
+			("User", B_USER),
+			("Deal Registration", self.b_deal),
+			("Partner", B_NAME),
+		):
+			with self.subTest(doctype=doctype):
+				answers = [
+					http.get(
+						f"{self.url}/api/method/frappe.client.validate_link",
+						params={"doctype": doctype, "docname": name},
+					)
+					for name in (existing, "No Such Record 0000")
+				]
+				self.assertEqual(
+					[(r.status_code, r.json().get("message")) for r in answers][0],
+					[(r.status_code, r.json().get("message")) for r in answers][1],
+				)
+		b_modified = str(frappe.db.get_value("Deal Registration", self.b_deal, "modified"))
+		answers = {}
+		for name in (self.b_deal, "DR-NO-SUCH-0000"):
+			for channel, data in (
+				(
+					"docs",
+					{
+						"docs": json.dumps({"doctype": "Deal Registration", "name": name, "modified": "2000-01-01"}),
+						"method": "withdraw",
+					},
+				),
+				("dt", {"dt": "Deal Registration", "dn": name, "method": "withdraw"}),
+			):
+				response = self.post(http, "run_doc_method", data)
+				self.assert_refused(response)
+				self.assertNotIn(b_modified, response.text)
+				self.assertNotIn(b_modified[:19], response.text)
+				answers[(name, channel)] = (response.status_code, response.json().get("exc_type"))
+		for channel in ("docs", "dt"):
+			self.assertEqual(answers[(self.b_deal, channel)], answers[("DR-NO-SUCH-0000", channel)])
+		email = "prm.portal.oracle.contact@example.com"
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Oracle",
+				"email_ids": [{"email_id": email, "is_primary": 1}],
+				"links": [{"link_doctype": "Customer", "link_name": "_PRM Test Customer"}],
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(("Contact", contact.name))
+		frappe.db.commit()  # nosemgrep: the server must see the contact
+		invites = {}
+		for who in (B_USER, email):
+			response = self.post(
+				http, "prm_app.api.portal.invite_colleague", {"email": who, "full_name": "Oracle Probe"}
+			)
+			self.assert_refused(response)
+			message = json.loads(json.loads(response.json()["_server_messages"])[0])["message"]
+			invites[who] = (response.status_code, message.replace(who, "<email>"))
+		self.assertEqual(invites[B_USER], invites[email])
+
+	# --- F6: dashboard counts -------------------------------------------------------------------------------
+
+	def test_open_counts_only_for_readable_doctypes(self):
+		"""A Sales User (no read on commissions or payouts) gets no counts of B's commissions and payouts
+		from B's Partner dashboard."""
+		from prm_app.tests.utils import make_user
+
+		make_user(SALES_DESK, ["Sales User"])
+		update_password(SALES_DESK, PASSWORD)
+		self.created.append(("User", SALES_DESK))
+		frappe.db.commit()  # nosemgrep: the server must see the user
+		http = requests.Session()
+		login = http.post(f"{self.url}/api/method/login", data={"usr": SALES_DESK, "pwd": PASSWORD})
+		self.assertEqual(login.status_code, 200, login.text[:300])
+		for items in (json.dumps(["Partner Commission", "Partner Payout"]), None):
+			params = {"doctype": "Partner", "name": B_NAME}
+			if items:
+				params["items"] = items
+			response = http.get(
+				f"{self.url}/api/method/frappe.desk.notifications.get_open_count", params=params
+			)
+			with self.subTest(items=items):
+				self.assertEqual(response.status_code, 200, response.text[:300])
+				for doctype in ("Partner Commission", "Partner Payout"):
+					self.assertNotIn(f'"{doctype}"', response.text)
+
+	# --- side: the deal page by path ------------------------------------------------------------------------
+
+	def test_deal_page_by_path(self):
+		"""/partner/deal/<name> is the registration page (was a 500): A's own opens, B's is refused."""
+		http = self.session()
+		own = http.get(f"{self.url}/partner/deal/{self.a_deal}", headers={"Accept": "text/html"})
+		self.assertEqual(own.status_code, 200, own.text[:200])
+		self.assertIn("Umbrella Corporation", own.text)
+		for path in (f"/partner/deal/{self.b_deal}", "/partner/deal/DR-NO-SUCH-0000"):
+			with self.subTest(path=path):
+				response = http.get(self.url + path, headers={"Accept": "text/html"})
+				self.assertIn(response.status_code, (403, 404), response.text[:200])
+				for secret in ("B private note", "Initech", "pat@initech.com"):
+					self.assertNotIn(secret, response.text)
