@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import flt, getdate
 
 from prm_app import deals
+from prm_app.compat import accounts_frozen_till
 from prm_app.engine import (
 	CommissionLine,
 	EngineError,
@@ -626,7 +627,7 @@ def open_posting_date(company: str, posting_date) -> str:
 	"""``posting_date`` unless the books are closed there (Accounts Frozen Till, a Period Closing Voucher,
 	or an Accounting Period closed for Journal Entries), then today: the first date still open."""
 	date = getdate(posting_date)
-	frozen = frappe.db.get_single_value("Accounts Settings", "acc_frozen_upto")
+	frozen = accounts_frozen_till(company)
 	if frozen and date <= getdate(frozen):
 		return frappe.utils.nowdate()
 	pcv = frappe.qb.DocType("Period Closing Voucher")

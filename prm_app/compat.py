@@ -60,3 +60,20 @@ def opportunity_source() -> dict:
 	if meta.has_field("source"):
 		return {"source": frappe.db.exists("Lead Source", "Partner") or None}
 	return {}
+
+
+def accounts_frozen_till(company: str):
+	"""The date up to which the company's books are frozen: v15 keeps one date for all companies
+	(Accounts Settings ``acc_frozen_upto``), v16 one per company (``Company.accounts_frozen_till_date``)."""
+	if frappe.get_meta("Company").has_field("accounts_frozen_till_date"):
+		return frappe.get_cached_value("Company", company, "accounts_frozen_till_date")
+	return frappe.db.get_single_value("Accounts Settings", "acc_frozen_upto")
+
+
+def set_accounts_frozen_till(company: str, date) -> None:
+	"""Freeze the company's books up to ``date`` (None: unfreeze), on either line (tests, setup)."""
+	if frappe.get_meta("Company").has_field("accounts_frozen_till_date"):
+		frappe.db.set_value("Company", company, "accounts_frozen_till_date", date)
+		frappe.clear_document_cache("Company", company)
+	else:
+		frappe.db.set_single_value("Accounts Settings", "acc_frozen_upto", date)

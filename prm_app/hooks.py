@@ -16,8 +16,14 @@ add_to_apps_screen = [
 		"logo": "/assets/prm_app/images/prm-logo.svg",
 		"title": "Partners",
 		"route": "/app/partners",
+		# desk users only: without it Frappe sends every website user (partners, ERPNext's customers and
+		# suppliers) to /app/partners after login, where they are not permitted
+		"has_permission": "prm_app.permissions.is_desk_user",
 	}
 ]
+
+# partner users land on their portal after login (other website users keep Frappe's default)
+role_home_page = {"Partner": "partner"}
 
 # Installation
 # ------------
@@ -94,7 +100,9 @@ scheduler_events = {
 }
 
 # The Partner Statement print format (Partner Payout) renders prm_app.statement.partner_statement.
-jinja = {"methods": ["prm_app.statement.partner_statement", "prm_app.l10n.prm_money", "prm_app.l10n.prm_date"]}
+jinja = {
+	"methods": ["prm_app.statement.partner_statement", "prm_app.l10n.prm_money", "prm_app.l10n.prm_date"]
+}
 
 # Cancelling an invoice handles its commissions itself (cancel, or a reversal when paid).
 auto_cancel_exempted_doctypes = ["Partner Commission", "Partner Payout"]

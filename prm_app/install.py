@@ -150,6 +150,9 @@ def after_migrate():
 	make_roles()
 	sync_custom_fields()
 	make_dimension_fields()
+	# an install that stopped midway left the accounts empty: fill what is empty, never overwrite a choice
+	for company in frappe.get_all("Company", pluck="name"):
+		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
 	compile_translations()
 

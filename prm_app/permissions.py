@@ -19,6 +19,12 @@ def require_manager(message: str) -> None:
 		frappe.throw(message, frappe.PermissionError, title=frappe._("Not Permitted"))
 
 
+def is_desk_user() -> bool:
+	"""add_to_apps_screen's check: the Partners app is for desk (System) users."""
+	user = frappe.session.user
+	return user != "Guest" and frappe.get_cached_value("User", user, "user_type") == "System User"
+
+
 def is_partner_user(user: str | None = None) -> bool:
 	roles = set(frappe.get_roles(user or frappe.session.user))
 	return PARTNER_ROLE in roles and not roles & STAFF_ROLES
@@ -255,9 +261,7 @@ def readable_file_url(file_url: str, user: str) -> bool:
 	if posixpath.normpath(url) != url or "\\" in url or not url.startswith(("/files/", "/private/files/")):
 		return False
 	rows = frappe.get_all("File", filters={"file_url": url}, fields=["name", "file_url"])
-	return any(
-		row.file_url == url and quietly_permitted("File", row.name, "read", user) for row in rows
-	)
+	return any(row.file_url == url and quietly_permitted("File", row.name, "read", user) for row in rows)
 
 
 def file_change_refused(doc, ptype: str | None, user: str) -> bool:
@@ -274,7 +278,7 @@ def file_change_refused(doc, ptype: str | None, user: str) -> bool:
 		return False
 	if doc.get("is_folder"):
 		return ptype != "create"
-	stored = stored_values(doc, FILE_FIXED_FIELDS + ("owner",))
+	stored = stored_values(doc, (*FILE_FIXED_FIELDS, "owner"))
 	if ptype == "create" or stored is None:
 		if doc.get("thumbnail_url"):
 			return True

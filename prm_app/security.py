@@ -288,7 +288,11 @@ def refuse_as_not_permitted(response) -> None:
 			{
 				"exc_type": "PermissionError",
 				"_server_messages": frappe.as_json(
-					[frappe.as_json({"message": _("Not permitted"), "title": _("Not Permitted"), "indicator": "red"})]
+					[
+						frappe.as_json(
+							{"message": _("Not permitted"), "title": _("Not Permitted"), "indicator": "red"}
+						)
+					]
 				),
 			}
 		)

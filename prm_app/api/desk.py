@@ -80,7 +80,11 @@ def get_open_count(doctype: str, name: str, items=None):
 
 
 def readable_doctype(doctype) -> bool:
-	return bool(doctype) and frappe.db.exists("DocType", doctype) and bool(frappe.has_permission(doctype, "read"))
+	return (
+		bool(doctype)
+		and frappe.db.exists("DocType", doctype)
+		and bool(frappe.has_permission(doctype, "read"))
+	)
 
 
 @frappe.whitelist()

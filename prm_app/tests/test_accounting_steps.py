@@ -8,6 +8,7 @@ from frappe.tests.utils import change_settings
 from frappe.utils import add_days, flt, get_quarter_start, getdate, nowdate
 
 from prm_app import commissions, payouts
+from prm_app.compat import set_accounts_frozen_till
 from prm_app.prm_app.doctype.partner_payout.test_partner_payout import make_payout
 from prm_app.tests import PRMTestCase
 from prm_app.tests.utils import (
@@ -88,7 +89,7 @@ class TestAccountingSteps(PRMTestCase):
 
 	def tearDown(self):
 		frappe.db.rollback()
-		frappe.db.set_single_value("Accounts Settings", "acc_frozen_upto", None)
+		set_accounts_frozen_till(COMPANY, None)
 		frappe.clear_cache(doctype="Company")
 
 	def flat_partner(self, name="_PRM Steps Partner", rate=10, **plan_values):
@@ -343,7 +344,7 @@ class TestAccountingSteps(PRMTestCase):
 		self.assertEqual(
 			commissions.open_posting_date(COMPANY, add_days(nowdate(), -5)), add_days(nowdate(), -5)
 		)
-		frappe.db.set_single_value("Accounts Settings", "acc_frozen_upto", add_days(nowdate(), -3))
+		set_accounts_frozen_till(COMPANY, add_days(nowdate(), -3))
 		self.assertEqual(commissions.open_posting_date(COMPANY, add_days(nowdate(), -5)), nowdate())
 		self.assertEqual(
 			commissions.open_posting_date(COMPANY, add_days(nowdate(), -1)), add_days(nowdate(), -1)

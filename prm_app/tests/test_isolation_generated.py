@@ -341,7 +341,9 @@ class TestIsolationGenerated(PortalFixtures):
 						"POST",
 						"/api/method/run_doc_method",
 						data={
-							"docs": json.dumps({"doctype": doctype, "name": target, "modified": "2000-01-01"}),
+							"docs": json.dumps(
+								{"doctype": doctype, "name": target, "modified": "2000-01-01"}
+							),
 							"method": "onload",
 						},
 					),
@@ -409,4 +411,6 @@ class TestIsolationGenerated(PortalFixtures):
 							"GET", f"/api/method/frappe.desk.search.{method}", params=query
 						)
 						with self.subTest(doctype=doctype, field=df.fieldname, probe=kind, method=method):
-							self.assert_safe(response, secrets, refused=self.hidden(parent) and kind == "filters")
+							self.assert_safe(
+								response, secrets, refused=self.hidden(parent) and kind == "filters"
+							)

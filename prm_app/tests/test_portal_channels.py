@@ -128,7 +128,9 @@ class TestPortalChannels(PortalFixtures):
 			{"file_name": "renamed.txt"},
 		):
 			with self.subTest(change=change):
-				self.assert_refused(self.unsafe(http, "PUT", f"/api/resource/File/{own['name']}", json=change))
+				self.assert_refused(
+					self.unsafe(http, "PUT", f"/api/resource/File/{own['name']}", json=change)
+				)
 				self.assert_refused(
 					self.post(
 						http,
@@ -219,7 +221,12 @@ class TestPortalChannels(PortalFixtures):
 				self.assert_refused_or_empty(response, *secrets)
 		own = http.get(
 			f"{self.url}/api/method/frappe.desk.search.search_link",
-			params={"doctype": "Deal Registration", "txt": "", "ignore_user_permissions": 1, "page_length": 500},
+			params={
+				"doctype": "Deal Registration",
+				"txt": "",
+				"ignore_user_permissions": 1,
+				"page_length": 500,
+			},
 		)
 		self.assertEqual(own.status_code, 200, own.text[:300])
 		self.assertIn(conflicted, own.text)
@@ -293,7 +300,9 @@ class TestPortalChannels(PortalFixtures):
 		http = self.session()
 		before = self.fresh("Deal Registration", self.b_deal, "_liked_by", "_assign", "modified")
 		like = self.post(
-			http, "frappe.desk.like.toggle_like", {"doctype": "Deal Registration", "name": self.b_deal, "add": "Yes"}
+			http,
+			"frappe.desk.like.toggle_like",
+			{"doctype": "Deal Registration", "name": self.b_deal, "add": "Yes"},
 		)
 		self.assert_refused(like)
 		answers = {}
@@ -312,7 +321,9 @@ class TestPortalChannels(PortalFixtures):
 			self.assert_refused(response)
 			answers[name] = (response.status_code, response.json().get("exc_type"))
 		self.assertEqual(answers[self.b_deal], answers["DR-NO-SUCH-0000"])
-		self.assertEqual(self.fresh("Deal Registration", self.b_deal, "_liked_by", "_assign", "modified"), before)
+		self.assertEqual(
+			self.fresh("Deal Registration", self.b_deal, "_liked_by", "_assign", "modified"), before
+		)
 		self.assertFalse(
 			frappe.db.exists(
 				"Comment",
@@ -321,7 +332,9 @@ class TestPortalChannels(PortalFixtures):
 		)
 		self.assertFalse(frappe.db.exists("ToDo", {"reference_name": self.b_deal, "owner": A_USER}))
 		own = self.post(
-			http, "frappe.desk.like.toggle_like", {"doctype": "Deal Registration", "name": self.a_deal, "add": "Yes"}
+			http,
+			"frappe.desk.like.toggle_like",
+			{"doctype": "Deal Registration", "name": self.a_deal, "add": "Yes"},
 		)
 		self.assertEqual(own.status_code, 200, own.text[:300])
 		self.assertIn(A_USER, self.fresh("Deal Registration", self.a_deal, "_liked_by")._liked_by or "")
@@ -347,7 +360,7 @@ class TestPortalChannels(PortalFixtures):
 					for name in (existing, "No Such Record 0000")
 				]
 				self.assertEqual(
-					[(r.status_code, r.json().get("message")) for r in answers][0],
+					next((r.status_code, r.json().get("message")) for r in answers),
 					[(r.status_code, r.json().get("message")) for r in answers][1],
 				)
 		b_modified = str(frappe.db.get_value("Deal Registration", self.b_deal, "modified"))
@@ -357,7 +370,9 @@ class TestPortalChannels(PortalFixtures):
 				(
 					"docs",
 					{
-						"docs": json.dumps({"doctype": "Deal Registration", "name": name, "modified": "2000-01-01"}),
+						"docs": json.dumps(
+							{"doctype": "Deal Registration", "name": name, "modified": "2000-01-01"}
+						),
 						"method": "withdraw",
 					},
 				),

@@ -170,14 +170,18 @@ class TestRussianPortal(PRMTestCase):
 		for field, value in PAY_NOW.items():
 			frappe.db.set_single_value("PRM Settings", field, value)
 		# idempotent fixtures: an earlier run may have committed them (the ledger code commits)
-		invoice = frappe.db.get_value("Partner Commission", {"partner": PARTNER, "docstatus": 1}, "sales_invoice")
+		invoice = frappe.db.get_value(
+			"Partner Commission", {"partner": PARTNER, "docstatus": 1}, "sales_invoice"
+		)
 		cls.invoice = (
 			frappe.get_doc("Sales Invoice", invoice)
 			if invoice
 			else make_invoice(cls.partner, lines=[("_PRM Software", 3, 1234.5)])
 		)
 		# a draft with a prospect no other test registers (conflict checks compare across partners)
-		cls.deal = make_registration(cls.partner, PROSPECT, website="romashka.example", contact_email="ivan@romashka.example")
+		cls.deal = make_registration(
+			cls.partner, PROSPECT, website="romashka.example", contact_email="ivan@romashka.example"
+		)
 		cls.payout = frappe.db.get_value("Partner Payout", {"partner": PARTNER, "docstatus": 1})
 		if not cls.payout:
 			from prm_app.payouts import mark_payable

@@ -39,6 +39,7 @@ test_ignore = [
 	"Sales Partner",
 	"User",
 ]
+IGNORE_TEST_RECORD_DEPENDENCIES = test_ignore  # the name Frappe v16 reads
 
 
 MANAGER = "_prm.deal.manager@example.com"

@@ -17,6 +17,28 @@ class Partner(Document):
 		self.ensure_sales_partner()
 		self.ensure_supplier()
 
+	def on_update(self):
+		self.sync_portal_roles()
+
+	def sync_portal_roles(self):
+		"""A user added to the partner's users (from the desk too, not only by invitation) gets the portal's
+		Partner role; one removed, and on no other partner, loses it."""
+		before = self.get_doc_before_save()
+		now = {row.user for row in self.users if row.user}
+		gone = {row.user for row in (before.users if before else []) if row.user} - now
+		for user in sorted(now):
+			if "Partner" not in frappe.get_roles(user):
+				doc = frappe.get_doc("User", user)
+				doc.flags.ignore_permissions = True
+				doc.add_roles("Partner")
+		for user in sorted(gone):
+			if frappe.db.exists("Partner User", {"user": user, "parenttype": "Partner"}):
+				continue  # still a user of another partner
+			if "Partner" in frappe.get_roles(user):
+				doc = frappe.get_doc("User", user)
+				doc.flags.ignore_permissions = True
+				doc.remove_roles("Partner")
+
 	def validate_values(self):
 		"""The name becomes a Sales Partner's and a Supplier's name (no markup); the website is shown as a
 		link in the desk, print formats and the portal (http and https only)."""

@@ -35,6 +35,7 @@ test_ignore = [
 	"Sales Invoice",
 	"Supplier",
 ]
+IGNORE_TEST_RECORD_DEPENDENCIES = test_ignore  # the name Frappe v16 reads
 
 
 PAY_NOW = {"holding_days": 0, "require_approval": 0, "minimum_payout": 0, "submit_payment_entries": 1}
