@@ -204,6 +204,7 @@ def install_hidden_child_join_guard() -> None:
 	refused — in the one place every list channel passes (REST v1/v2, frappe.client, reportview)."""
 	from frappe.model.db_query import DatabaseQuery
 
+	install_query_engine_guard()
 	if getattr(DatabaseQuery.check_read_permission, "_prm_guarded", False):
 		return
 	original = DatabaseQuery.check_read_permission
@@ -226,6 +227,39 @@ def install_hidden_child_join_guard() -> None:
 
 	check_read_permission._prm_guarded = True
 	DatabaseQuery.check_read_permission = check_read_permission
+
+
+def install_query_engine_guard() -> None:
+	"""The same guard for Frappe v16's query engine (frappe.database.query.Engine), through which v16's
+	get_list builds every list query: it checks a child field's permission with the child's own
+	permlevels, never the permlevel of the parent's table field."""
+	try:
+		from frappe.database.query import Engine
+	except ImportError:
+		return
+	original = getattr(Engine, "_check_field_permission", None)
+	if original is None or getattr(original, "_prm_guarded", False):
+		return
+
+	def _check_field_permission(self, doctype, fieldname, parent_doctype=None, for_filtering=False):
+		# `tabChild`.`field` notation is checked without its parent: the query's doctype is the parent
+		parent = parent_doctype or getattr(self, "doctype", None)
+		if parent and doctype != parent and getattr(self, "apply_permissions", False):
+			user = getattr(self, "user", None) or frappe.session.user
+			if (
+				frappe.get_meta(doctype).istable
+				and is_partner_user(user)
+				and doctype in hidden_child_doctypes(parent, user)
+			):
+				frappe.throw(
+					_("You cannot query {0} through {1}.").format(_(doctype), _(parent)),
+					frappe.PermissionError,
+					title=_("Not Permitted"),
+				)
+		return original(self, doctype, fieldname, parent_doctype, for_filtering)
+
+	_check_field_permission._prm_guarded = True
+	Engine._check_field_permission = _check_field_permission
 
 
 # --- requests -------------------------------------------------------------------------------------------------

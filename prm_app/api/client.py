@@ -8,6 +8,7 @@ For partner (portal) users the count goes through ``frappe.get_list``; everyone 
 import frappe
 from frappe.client import get_count as frappe_get_count
 
+from prm_app.compat import aggregate
 from prm_app.permissions import is_partner_user, quietly_permitted
 
 
@@ -15,7 +16,9 @@ from prm_app.permissions import is_partner_user, quietly_permitted
 def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = False) -> int:
 	if not is_partner_user():
 		return frappe_get_count(doctype, filters, debug, cache)
-	rows = frappe.get_list(doctype, filters=filters, fields=["count(*) as count"], limit_page_length=0)
+	rows = frappe.get_list(
+		doctype, filters=filters, fields=[aggregate("count", "*", "count")], limit_page_length=0
+	)
 	return int(rows[0].count) if rows else 0
 
 
@@ -25,12 +28,24 @@ def validate_link(doctype: str, docname: str, fields=None):
 	read permission on the doctype only, which tells whether another partner's record exists). A record
 	that does not exist and one the user may not read get the same answer: ``{}`` (Frappe answers 403
 	for doctypes the user has no permission on and ``{"name": null}`` for missing names)."""
-	from frappe.client import validate_link as frappe_validate_link
-
 	if is_partner_user() and isinstance(doctype, str) and isinstance(docname, str):
 		if not frappe.db.exists("DocType", doctype) or frappe.get_meta(doctype).istable:
 			return frappe._dict()
 		# quietly: a refusal message would name the record (e.g. the document a private File is on)
 		if not frappe.db.exists(doctype, docname) or not quietly_permitted(doctype, docname, "read"):
 			return frappe._dict()
+	try:
+		from frappe.client import validate_link as frappe_validate_link
+	except ImportError:  # v16 has only validate_link_and_fetch, which checks the record's permission
+		return _validate_link_v16(doctype, docname, fields)
 	return frappe_validate_link(doctype, docname, fields)
+
+
+def _validate_link_v16(doctype: str, docname: str, fields=None) -> frappe._dict:
+	"""v15's answer for clients that still call frappe.client.validate_link on v16: the record's name
+	and the requested fields when the user may read it, else ``{}``."""
+	if not frappe.db.exists(doctype, docname) or not quietly_permitted(doctype, docname, "read"):
+		return frappe._dict()
+	fields = frappe.parse_json(fields) if isinstance(fields, str) else (fields or [])
+	values = frappe.db.get_value(doctype, docname, ["name", *fields], as_dict=True)
+	return values or frappe._dict()
