@@ -41,6 +41,7 @@ doc_events = {
 			"prm_app.events.deal_registration.sales_invoice_validate",
 			"prm_app.events.sales_invoice.validate",
 		],
+		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
 		"on_submit": [
 			"prm_app.events.sales_invoice.on_submit",
 			"prm_app.events.deal_registration.sales_invoice_on_submit",
@@ -54,9 +55,22 @@ doc_events = {
 	},
 	"Quotation": {
 		"validate": "prm_app.events.deal_registration.quotation_validate",
+		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
 	},
 	"Sales Order": {
 		"validate": "prm_app.events.deal_registration.sales_order_validate",
+		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
+	},
+	# retrieval keys of what the deal-registration conflict check compares against (prm_app.deal_keys)
+	**{
+		doctype: {
+			"on_update": "prm_app.deal_keys.update",
+			"on_trash": "prm_app.deal_keys.remove",
+			"after_rename": "prm_app.deal_keys.after_rename",
+		}
+		for doctype in ("Customer", "Lead", "Prospect", "Opportunity")
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
