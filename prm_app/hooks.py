@@ -64,13 +64,25 @@ doc_events = {
 		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
 	},
 	# retrieval keys of what the deal-registration conflict check compares against (prm_app.deal_keys)
-	**{
-		doctype: {
-			"on_update": "prm_app.deal_keys.update",
-			"on_trash": "prm_app.deal_keys.remove",
-			"after_rename": "prm_app.deal_keys.after_rename",
-		}
-		for doctype in ("Customer", "Lead", "Prospect", "Opportunity")
+	"Customer": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
+	},
+	"Lead": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
+	},
+	"Prospect": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
+	},
+	"Opportunity": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
