@@ -12,7 +12,9 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
 
+from prm_app import deal_keys
 from prm_app.compat import opportunity_source
+from prm_app.deal_keys import shared_domains
 from prm_app.engine.matching import (
 	COUNTRY,
 	DOMAIN,
@@ -21,21 +23,21 @@ from prm_app.engine.matching import (
 	NAME,
 	OTHER_COUNTRY,
 	PRODUCTS,
+	SAME_PARTNER,
 	TAX_ID,
 	CandidateIndex,
 	Conflicts,
-	MatchingError,
 	Party,
+	compare,
 	make_party,
-	normalise_domain,
-	normalise_tax_id,
-	prescreen,
-	search_prefixes,
+	products_overlap,
+	with_ancestors,
 )
 
 DR = "Deal Registration"
 ACTIVE = ("Submitted", "Under Review", "Returned for information", "Approved", "Won")
 PROTECTING = ("Approved", "Won")
+PENDING = ("Submitted", "Under Review", "Returned for information")
 OPEN_OPPORTUNITY = ("Open", "Replied", "Quotation")
 OPEN_QUOTATION = ("Draft", "Open", "Replied", "Partially Ordered")
 DEFAULT_PROTECTION_DAYS = 90
@@ -47,6 +49,7 @@ REASON_TEXT = {
 	COUNTRY: "same country",
 	OTHER_COUNTRY: "other country ({0})",
 	PRODUCTS: "shared products: {0}",
+	SAME_PARTNER: "the same partner's pending registration {0}",
 }
 
 
@@ -64,16 +67,38 @@ def item_groups_of(item_codes) -> dict[str, str]:
 	)
 
 
+def group_ancestry(groups) -> dict[str, str]:
+	"""group -> parent group for the groups and every group above them (Item Group's nested set), so the
+	engine can tell that a registration for "Hardware" covers "Laptops"."""
+	groups = sorted({g for g in groups if g})
+	if not groups:
+		return {}
+	child = frappe.qb.DocType("Item Group")
+	parent = frappe.qb.DocType("Item Group").as_("parent")
+	rows = (
+		frappe.qb.from_(child)
+		.join(parent)
+		.on((parent.lft <= child.lft) & (parent.rgt >= child.rgt))
+		.select(parent.name, parent.parent_item_group)
+		.where(child.name.isin(groups))
+		.distinct()
+		.run()
+	)
+	return {name: up for name, up in rows}
+
+
 def product_keys(rows) -> tuple[list[str], list[str]]:
-	"""("item:X", "group:G" as registered; the item groups of the items)."""
-	products, items = [], []
+	"""("item:X", "group:G" as registered; the item groups the products fall in, with their ancestors)."""
+	products, items, groups = [], [], []
 	for row in rows:
 		if row.get("item_code"):
 			products.append(ITEM + row.item_code)
 			items.append(row.item_code)
 		elif row.get("item_group"):
 			products.append(GROUP + row.item_group)
-	return products, list(set(item_groups_of(items).values()))
+			groups.append(row.item_group)
+	groups += list(item_groups_of(items).values())
+	return products, sorted(with_ancestors(groups, group_ancestry(groups)))
 
 
 def registration_party(doc, strict: bool = False) -> Party:
@@ -89,6 +114,7 @@ def registration_party(doc, strict: bool = False) -> Party:
 		item_groups=groups,
 		partner=doc.partner,
 		strict=strict,
+		shared=shared_domains(),
 	)
 
 
@@ -99,63 +125,30 @@ def is_protecting(status: str, expires_on, on_date=None) -> bool:
 # --- candidates from the database -------------------------------------------------------------------------
 
 
-def _escape(value: str) -> str:
-	return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _fetch(doctype: str, names, sql: str, values=()):
+	"""Rows of ``doctype`` among ``names`` (found by key) that pass the status conditions of ``sql``."""
+	if not names:
+		return []
+	return frappe.db.sql(sql, (tuple(names), *values), as_dict=True)
 
 
-def _prefilter(prospect: Party, name_columns: list[str], domain_columns: list[str], tax_column: str | None):
-	"""A SQL condition and its values that keep rows sharing a key with the prospect: a distinctive word
-	start of the name, the domain or the tax id. The matcher then scores the few rows it lets through.
-	(LIKE compares case- and accent-insensitively under utf8mb4_unicode_ci.)"""
-	conditions, values = [], []
-	for prefix in search_prefixes(prospect.norm_name):
-		for column in name_columns:
-			conditions.append(f"({column} like %s or {column} like %s)")
-			values.extend((_escape(prefix) + "%", "% " + _escape(prefix) + "%"))
-	for domain in prospect.domains:
-		for column in domain_columns:
-			conditions.append(f"{column} like %s")
-			values.append("%" + _escape(domain) + "%")
-	if tax_column and prospect.tax_id:
-		conditions.append(f"upper(regexp_replace({tax_column}, '[^0-9A-Za-z]', '')) = %s")
-		values.append(prospect.tax_id)
-	return (" or ".join(conditions) or "1=0"), values
-
-
-def _rows(sql: str, prospect, name_columns, domain_columns, tax_column, values=()):
-	"""Rows the SQL pre-filter lets through, screened again in memory (a cheap fuzzy name screen, the
-	domain, the tax id) so that only likely matches are normalised and scored."""
-	condition, match_values = _prefilter(prospect, name_columns, domain_columns, tax_column)
-	rows = frappe.db.sql(sql.format(match=condition), (*values, *match_values), as_dict=True)
-	if not rows:
-		return rows
-	keep = set()
-	for column in name_columns:
-		keep |= prescreen(prospect.norm_name, [r[column] or "" for r in rows])
-	for i, r in enumerate(rows):
-		if i in keep:
-			continue
-		if any(d in (r[c] or "").lower() for d in prospect.domains for c in domain_columns):
-			keep.add(i)
-		elif tax_column and prospect.tax_id and normalise_tax_id(r[tax_column] or "") == prospect.tax_id:
-			keep.add(i)
-	return [rows[i] for i in sorted(keep)]
-
-
-def registration_candidates(prospect: Party, exclude: str | None) -> list[Party]:
-	"""Other partners' active registrations that share a key with the prospect, without their products
-	(``with_products`` adds those to the few that match)."""
-	rows = _rows(
+def registration_candidates(prospect: Party, exclude: str | None, names=None) -> list[Party]:
+	"""Registrations sharing a key with the prospect: other partners' active ones, and the same partner's
+	pending ones (a duplicate), without their products (``with_products`` adds those to the few that
+	match)."""
+	if names is None:
+		names = deal_keys.lookup(prospect.keys).get(DR, [])
+	rows = _fetch(
+		DR,
+		names,
 		"""select name, prospect_name, website, contact_email, tax_id, country, partner, status, expires_on
 		from `tabDeal Registration`
-		where status in %s and name != %s and partner != %s and ({match})""",
-		prospect,
-		["prospect_name"],
-		["website", "contact_email"],
-		"tax_id",
-		(ACTIVE, exclude or "", prospect.partner),
+		where name in %s and name != %s
+		and ((partner != %s and status in %s) or (partner = %s and status in %s))""",
+		(exclude or "", prospect.partner, ACTIVE, prospect.partner, PENDING),
 	)
 	today = getdate(nowdate())
+	shared = shared_domains()
 	return [
 		make_party(
 			DR,
@@ -166,6 +159,8 @@ def registration_candidates(prospect: Party, exclude: str | None) -> list[Party]
 			country=r.country or "",
 			partner=r.partner,
 			protecting=is_protecting(r.status, r.expires_on, today),
+			pending=r.partner == prospect.partner and r.status in PENDING,
+			shared=shared,
 		)
 		for r in rows
 	]
@@ -192,41 +187,40 @@ def with_products(parties: list[Party]) -> list[Party]:
 	return out
 
 
-def erpnext_candidates(prospect: Party, opportunity: str | None) -> list[Party]:
-	"""Customers, Leads, Prospects and open Opportunities / Quotations that look like the prospect."""
+def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> list[Party]:
+	"""Customers, Leads, Prospects and open Opportunities / Quotations sharing a key with the prospect."""
+	if found is None:
+		found = deal_keys.lookup(prospect.keys)
+	shared = shared_domains()
 	out = []
-	for r in _rows(
-		"select name, customer_name, website, email_id, tax_id from `tabCustomer` where disabled = 0 and ({match})",
-		prospect,
-		["customer_name"],
-		["website", "email_id"],
-		"tax_id",
+	for r in _fetch(
+		"Customer",
+		found.get("Customer"),
+		"select name, customer_name, website, email_id, tax_id from `tabCustomer` where name in %s and disabled = 0",
 	):
-		out.append(make_party("Customer", r.name, r.customer_name, [r.website, r.email_id], r.tax_id))
-	for r in _rows(
+		out.append(
+			make_party("Customer", r.name, r.customer_name, [r.website, r.email_id], r.tax_id, shared=shared)
+		)
+	for r in _fetch(
+		"Lead",
+		found.get("Lead"),
 		"""select name, company_name, website, email_id, country from `tabLead`
-		where status not in ('Converted', 'Do Not Contact') and ({match})""",
-		prospect,
-		["company_name"],
-		["website", "email_id"],
-		None,
+		where name in %s and status not in ('Converted', 'Do Not Contact')""",
 	):
-		out.append(make_party("Lead", r.name, r.company_name, [r.website, r.email_id], country=r.country))
-	for r in _rows(
-		"select name, company_name, website from `tabProspect` where ({match})",
-		prospect,
-		["company_name"],
-		["website"],
-		None,
+		out.append(
+			make_party(
+				"Lead", r.name, r.company_name, [r.website, r.email_id], country=r.country, shared=shared
+			)
+		)
+	for r in _fetch(
+		"Prospect", found.get("Prospect"), "select name, company_name, website from `tabProspect` where name in %s"
 	):
-		out.append(make_party("Prospect", r.name, r.company_name, [r.website]))
-	for r in _rows(
+		out.append(make_party("Prospect", r.name, r.company_name, [r.website], shared=shared))
+	for r in _fetch(
+		"Opportunity",
+		found.get("Opportunity"),
 		"""select name, customer_name, party_name, website, contact_email, country from `tabOpportunity`
-		where status in %s and name != %s and ({match})""",
-		prospect,
-		["customer_name", "party_name"],
-		["website", "contact_email"],
-		None,
+		where name in %s and status in %s and name != %s""",
 		(OPEN_OPPORTUNITY, opportunity or ""),
 	):
 		out.append(
@@ -236,18 +230,17 @@ def erpnext_candidates(prospect: Party, opportunity: str | None) -> list[Party]:
 				r.customer_name or r.party_name,
 				[r.website, r.contact_email],
 				country=r.country,
+				shared=shared,
 			)
 		)
-	for r in _rows(
+	for r in _fetch(
+		"Quotation",
+		found.get("Quotation"),
 		"""select name, customer_name, contact_email from `tabQuotation`
-		where docstatus < 2 and status in %s and ({match})""",
-		prospect,
-		["customer_name"],
-		["contact_email"],
-		None,
+		where name in %s and docstatus < 2 and status in %s""",
 		(OPEN_QUOTATION,),
 	):
-		out.append(make_party("Quotation", r.name, r.customer_name, [r.contact_email]))
+		out.append(make_party("Quotation", r.name, r.customer_name, [r.contact_email], shared=shared))
 	return out
 
 
@@ -257,7 +250,10 @@ def find_conflicts(doc) -> Conflicts:
 	Two passes: candidates sharing a key are scored without products; the registrations that match are
 	then read with their products and scored again (products decide hard conflicts)."""
 	prospect = registration_party(doc)
-	candidates = registration_candidates(prospect, doc.name) + erpnext_candidates(prospect, doc.opportunity)
+	found = deal_keys.lookup(prospect.keys)
+	candidates = registration_candidates(prospect, doc.name, found.get(DR, [])) + erpnext_candidates(
+		prospect, doc.opportunity, found
+	)
 	exclude = [("Customer", doc.customer)] if doc.customer else []
 	first = CandidateIndex.build(candidates).check(prospect, exclude=exclude, limit=len(candidates))
 	by_key = {(c.doctype, c.name): c for c in candidates}
@@ -512,3 +508,138 @@ def _send_reminder(row, recipients) -> bool:
 def daily() -> None:
 	send_expiry_reminders()
 	expire_registrations()
+
+
+# --- protection against other partners' sales -------------------------------------------------------------
+
+WARN, REQUIRE_OVERRIDE, BLOCK = "Warn", "Require override", "Block"
+PARTNER_FIELD = {"Quotation": "referral_sales_partner", "Sales Order": "sales_partner", "Sales Invoice": "sales_partner"}
+DATE_FIELD = {"Quotation": "transaction_date", "Sales Order": "transaction_date", "Sales Invoice": "posting_date"}
+
+
+def customer_of(doc) -> str | None:
+	if doc.doctype == "Quotation":
+		return doc.party_name if doc.get("quotation_to") == "Customer" else None
+	return doc.get("customer")
+
+
+def document_party(doc, customer: str) -> Party:
+	"""The customer of a sales document as the matcher sees it, with the document's items as products and
+	the partner of its Sales Partner."""
+	values = frappe.db.get_value(
+		"Customer", customer, ["customer_name", "website", "email_id", "tax_id"], as_dict=True
+	) or frappe._dict()
+	sales_partner = doc.get(PARTNER_FIELD[doc.doctype])
+	partner = frappe.db.get_value("Partner", {"sales_partner": sales_partner}, "name") if sales_partner else None
+	rows = [frappe._dict(item_code=row.item_code) for row in doc.get("items") or [] if row.get("item_code")]
+	products, groups = product_keys(rows)
+	return make_party(
+		doc.doctype,
+		doc.name or "",
+		company_name=values.customer_name or customer,
+		websites=[values.website or "", values.email_id or ""],
+		tax_id=values.tax_id or "",
+		products=products,
+		item_groups=groups,
+		partner=partner or "",
+		shared=shared_domains(),
+	)
+
+
+def protecting_registrations(doc) -> list[frappe._dict]:
+	"""Other partners' approved, unexpired registrations that protect the document's customer for one of
+	its products: linked to the customer, or matching it by the conflict engine (same tax id, domain or
+	name, score >= SAME_ENTITY). The document's own registration and its partner's are left out."""
+	customer = customer_of(doc)
+	if not customer:
+		return []
+	on_date = getdate(doc.get(DATE_FIELD[doc.doctype]) or nowdate())
+	party = document_party(doc, customer)
+	names = set(deal_keys.lookup(party.keys).get(DR, []))
+	names.update(frappe.get_all(DR, filters={"customer": customer, "status": ("in", PROTECTING)}, pluck="name"))
+	if not names:
+		return []
+	rows = frappe.get_all(
+		DR,
+		filters={"name": ("in", sorted(names)), "status": ("in", PROTECTING), "expires_on": (">=", on_date)},
+		fields=["name", "partner", "sales_partner", "prospect_name", "website", "contact_email", "tax_id", "customer", "expires_on", "status"],
+	)
+	sales_partner = doc.get(PARTNER_FIELD[doc.doctype])
+	out = []
+	for r in rows:
+		if r.name == doc.get("deal_registration") or (sales_partner and r.sales_partner == sales_partner):
+			continue
+		if party.partner and r.partner == party.partner:
+			continue
+		candidate = make_party(
+			DR,
+			r.name,
+			company_name=r.prospect_name,
+			websites=[r.website or "", r.contact_email or ""],
+			tax_id=r.tax_id or "",
+			partner=r.partner,
+			protecting=True,
+			shared=shared_domains(),
+		)
+		[candidate] = with_products([candidate])
+		# linked to this very customer: the same prospect whatever the names say
+		linked = r.customer == customer and products_overlap(party, candidate)
+		match = compare(replace(party, partner=party.partner or "-"), candidate)
+		if linked or (match and match.hard):
+			out.append(r)
+	return out
+
+
+def channel_conflict_action() -> str:
+	return frappe.db.get_single_value("PRM Settings", "channel_conflict_action") or REQUIRE_OVERRIDE
+
+
+def check_channel_conflict(doc) -> None:
+	"""before_submit of Quotation / Sales Order / Sales Invoice: a customer protected by another partner's
+	registration. Warn, require a Partner Manager's override with a reason, or block (PRM Settings); the
+	protecting registration and the override are recorded on the document (Channel Conflicts report)."""
+	if doc.doctype == "Sales Invoice" and doc.get("is_return"):
+		return
+	regs = protecting_registrations(doc)
+	if not regs:
+		doc.prm_protected_by = None
+		return
+	reg = regs[0]
+	doc.prm_protected_by = reg.name
+	used = doc.get(PARTNER_FIELD[doc.doctype])
+	message = _(
+		"{0} is protected by deal registration {1} of partner {2} until {3}, and this {4} names {5}."
+	).format(
+		frappe.bold(customer_of(doc)),
+		frappe.bold(reg.name),
+		frappe.bold(reg.partner),
+		frappe.format(reg.expires_on, "Date"),
+		_(doc.doctype),
+		frappe.bold(used) if used else _("no sales partner"),
+	)
+	action = channel_conflict_action()
+	if action == BLOCK:
+		frappe.throw(
+			message + " " + _("Submitting is blocked (PRM Settings)."), title=_("Channel Conflict")
+		)
+	if action == REQUIRE_OVERRIDE:
+		reason = (doc.get("prm_channel_override_reason") or "").strip()
+		if not reason:
+			frappe.throw(
+				message
+				+ " "
+				+ _(
+					"A Partner Manager must give a Channel Override Reason on the document to submit it, or link the protecting registration."
+				),
+				title=_("Channel Override Required"),
+			)
+		if "Partner Manager" not in frappe.get_roles() and frappe.session.user != "Administrator":
+			frappe.throw(
+				message + " " + _("Only a Partner Manager can override another partner's protection."),
+				frappe.PermissionError,
+				title=_("Channel Override Required"),
+			)
+		doc.prm_channel_override_by = frappe.session.user
+		doc.prm_channel_override_on = frappe.utils.now_datetime()
+		return
+	frappe.msgprint(message, title=_("Channel Conflict"), indicator="orange")

@@ -47,6 +47,7 @@ doc_events = {
 			"prm_app.events.deal_registration.sales_invoice_validate",
 			"prm_app.events.sales_invoice.validate",
 		],
+		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
 		"on_submit": [
 			"prm_app.events.sales_invoice.on_submit",
 			"prm_app.events.deal_registration.sales_invoice_on_submit",
@@ -60,9 +61,34 @@ doc_events = {
 	},
 	"Quotation": {
 		"validate": "prm_app.events.deal_registration.quotation_validate",
+		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
 	},
 	"Sales Order": {
 		"validate": "prm_app.events.deal_registration.sales_order_validate",
+		"before_submit": "prm_app.events.deal_registration.check_channel_conflict",
+	},
+	# retrieval keys of what the deal-registration conflict check compares against (prm_app.deal_keys)
+	"Customer": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
+	},
+	"Lead": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
+	},
+	"Prospect": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
+	},
+	"Opportunity": {
+		"on_update": "prm_app.deal_keys.update",
+		"on_trash": "prm_app.deal_keys.remove",
+		"after_rename": "prm_app.deal_keys.after_rename",
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",

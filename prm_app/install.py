@@ -7,6 +7,8 @@ migrate, so they stay reviewable and in step with the app; they are removed on u
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from prm_app import deal_keys
+
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
 PORTAL_ROLES = ("Partner",)
@@ -37,6 +39,56 @@ def _deal_registration(insert_after):
 		"no_copy": 0,
 		"search_index": 1,
 	}
+
+
+def _channel_override(insert_after):
+	"""Protection of another partner's registration (prm_app.deals.check_channel_conflict): the protecting
+	registration found on submit, and a Partner Manager's override with its reason."""
+	return [
+		{
+			"fieldname": "prm_channel_section",
+			"label": "Channel Conflict",
+			"fieldtype": "Section Break",
+			"insert_after": insert_after,
+			"collapsible": 1,
+			"depends_on": "eval:doc.prm_protected_by || doc.prm_channel_override_reason",
+		},
+		{
+			"fieldname": "prm_protected_by",
+			"label": "Protected by Deal Registration",
+			"fieldtype": "Link",
+			"options": "Deal Registration",
+			"insert_after": "prm_channel_section",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+		{
+			"fieldname": "prm_channel_override_reason",
+			"label": "Channel Override Reason",
+			"fieldtype": "Small Text",
+			"insert_after": "prm_protected_by",
+			"no_copy": 1,
+			"description": "A Partner Manager's reason to submit although another partner's approved deal registration protects this customer.",
+		},
+		{
+			"fieldname": "prm_channel_override_by",
+			"label": "Overridden By",
+			"fieldtype": "Link",
+			"options": "User",
+			"insert_after": "prm_channel_override_reason",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "prm_channel_override_on",
+			"label": "Overridden On",
+			"fieldtype": "Datetime",
+			"insert_after": "prm_channel_override_by",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+	]
 
 
 # doctype -> custom field definitions; every fieldname starts with prm_ except ``deal_registration``
@@ -92,10 +144,11 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 		_deal_registration("opportunity_owner"),
 		_link("prm_sales_partner", "Sales Partner", "Sales Partner", insert_after="deal_registration"),
 	],
-	"Quotation": [_deal_registration("referral_sales_partner")],
-	"Sales Order": [_deal_registration("sales_partner")],
+	"Quotation": [_deal_registration("referral_sales_partner"), *_channel_override("deal_registration")],
+	"Sales Order": [_deal_registration("sales_partner"), *_channel_override("deal_registration")],
 	"Sales Invoice": [
 		_deal_registration("sales_partner"),
+		*_channel_override("prm_partner_tier"),
 		_link("prm_partner", "Partner", "Partner", insert_after="sales_partner", search_index=1),
 		_link(
 			"prm_partner_commission",
@@ -144,6 +197,7 @@ def after_install():
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
 	compile_translations()
+	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
 
 def after_migrate():

@@ -36,8 +36,17 @@ def _as_list(value) -> list:
 	return [v for v in (value if isinstance(value, list | tuple) else [value]) if v]
 
 
-def _clean(value, length: int = 140) -> str:
-	return (value or "").strip()[:length]
+def _clean(value, length: int = 140, label: str | None = None) -> str:
+	"""The value, stripped; an over-long one is refused (never cut short silently)."""
+	value = (value if isinstance(value, str) else str(value or "")).strip()
+	if len(value) > length:
+		frappe.throw(
+			_("{0} is too long: {1} characters, at most {2}.").format(
+				_(label) if label else _("A value"), len(value), length
+			),
+			title=_("Value Too Long"),
+		)
+	return value
 
 
 # --- deals ---------------------------------------------------------------------------------------------------
@@ -63,19 +72,21 @@ def register_deal(
 		frappe.throw(_("Enter the expected close date."), title=_("Missing Close Date"))
 	if not items:
 		frappe.throw(_("Choose at least one product."), title=_("No Products"))
+	if len(items) > 50:
+		frappe.throw(_("At most 50 products in one registration."), title=_("Too Many Products"))
 	doc = frappe.get_doc(
 		{
 			"doctype": "Deal Registration",
 			"partner": partner.name,
-			"prospect_name": _clean(prospect_name),
-			"website": _clean(website) or None,
+			"prospect_name": _clean(prospect_name, label="Prospect Company Name"),
+			"website": _clean(website, label="Website") or None,
 			"country": country or None,
-			"contact_name": _clean(contact_name) or None,
-			"contact_email": _clean(contact_email) or None,
+			"contact_name": _clean(contact_name, label="Contact Name") or None,
+			"contact_email": _clean(contact_email, label="Contact Email") or None,
 			"expected_amount": flt(expected_amount),
 			"currency": partner.currency,
 			"expected_close_date": expected_close_date or None,
-			"notes": _clean(notes, 2000) or None,
+			"notes": _clean(notes, 2000, label="Notes") or None,
 			"products": [{"item_code": item, "qty": 1} for item in items[:50]],
 		}
 	)

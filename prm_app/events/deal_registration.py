@@ -27,3 +27,8 @@ def sales_invoice_on_submit(doc, method=None):
 
 def sales_invoice_on_cancel(doc, method=None):
 	deals.unmark_won(doc)
+
+
+def check_channel_conflict(doc, method=None):
+	"""before_submit of Quotation, Sales Order and Sales Invoice: another partner's protection."""
+	deals.check_channel_conflict(doc)

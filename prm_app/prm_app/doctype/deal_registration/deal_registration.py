@@ -12,6 +12,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
 
+from prm_app import deal_keys as deals_keys
 from prm_app import deals
 from prm_app.engine.matching import MatchingError, host_of, validate_email
 from prm_app.permissions import is_partner_user, partners_seeing, require_manager
@@ -19,6 +20,13 @@ from prm_app.security import validate_http_url, validate_plain_name
 from prm_app.utils import engine_error_message
 
 PARTNER_EDITABLE = ("Draft", "Returned for information")
+MAX_AMOUNT = 999_999_999_999  # a Currency column holds 12 digits before the decimal point
+MAX_NAME_LENGTH = 140  # a Prospect's name
+
+
+def deals_name_has_letters(name: str) -> bool:
+	return any(c.isalnum() for c in name)
+
 # fields only the status methods write
 SYSTEM_FIELDS = (
 	"status",
@@ -112,9 +120,16 @@ class DealRegistration(Document):
 				title=_("Not Allowed"),
 			)
 
+	def on_update(self):
+		deals_keys.update(self)
+
+	def on_trash(self):
+		deals_keys.remove(self)
+
 	def validate_prospect(self):
 		# the prospect name becomes a Prospect / Customer name on approval: no markup
 		self.prospect_name = validate_plain_name(self.prospect_name, self.meta.get_label("prospect_name"))
+		self.validate_prospect_can_be_named()
 		if self.website:
 			self.website = validate_http_url(
 				self.website, self.meta.get_label("website"), require_scheme=False
@@ -129,9 +144,34 @@ class DealRegistration(Document):
 			except MatchingError as e:
 				frappe.throw(engine_error_message(e), title=_("Invalid Email"))
 
+	def validate_prospect_can_be_named(self):
+		"""Approval creates a Prospect named after the prospect: refuse now what could not name one."""
+		label = _(self.meta.get_label("prospect_name"))
+		name = self.prospect_name or ""
+		if not name:
+			frappe.throw(_("{0} is required.").format(label), title=_("Invalid Name"))
+		if len(name) > MAX_NAME_LENGTH:
+			frappe.throw(
+				_("{0} is too long: at most {1} characters.").format(label, MAX_NAME_LENGTH),
+				title=_("Invalid Name"),
+			)
+		if name.startswith(("New Prospect", "New Customer")) or name in ("Prospect", "Customer"):
+			frappe.throw(_("{0} cannot be {1}.").format(label, frappe.bold(name)), title=_("Invalid Name"))
+		if not deals_name_has_letters(name):
+			frappe.throw(
+				_("{0} must contain at least one letter or digit.").format(label), title=_("Invalid Name")
+			)
+
 	def validate_deal(self):
 		if flt(self.expected_amount) <= 0:
 			frappe.throw(_("The expected amount must be greater than zero."), title=_("Invalid Amount"))
+		if flt(self.expected_amount) > MAX_AMOUNT:
+			frappe.throw(
+				_("The expected amount {0} is too large: at most {1}.").format(
+					frappe.format(flt(self.expected_amount), "Float"), frappe.format(MAX_AMOUNT, "Float")
+				),
+				title=_("Invalid Amount"),
+			)
 		if (
 			self.status in PARTNER_EDITABLE
 			and self.expected_close_date
@@ -208,6 +248,7 @@ class DealRegistration(Document):
 			self.insert()
 		self.validate()  # bad input fails before anything is written
 		self.set_conflicts()
+		self.warn_duplicates()
 		self.set_status("Submitted", submitted_on=self.submitted_on or now_datetime(), rejection_reason=None)
 		if deals.auto_approves(self):
 			self.approve_now(approved_by="Administrator")
@@ -261,6 +302,7 @@ class DealRegistration(Document):
 		return self.status
 
 	def approve_now(self, approved_by: str):
+		self.validate_prospect()  # stored data may predate the checks: fail clearly, not in Prospect naming
 		self.opportunity = deals.link_opportunity(self)
 		self.set_status(
 			"Approved",
@@ -343,6 +385,18 @@ class DealRegistration(Document):
 			frappe.throw(_("Give a reason: the partner sees it."), title=_("Reason Required"))
 
 	# --- conflicts ----------------------------------------------------------------------------------------
+
+	def warn_duplicates(self):
+		"""The same partner's pending registration of the same prospect: shown, not blocking."""
+		rows = [row for row in self.conflicts if row.matched_doctype == self.doctype and row.matched_partner == self.partner]
+		if rows:
+			frappe.msgprint(
+				_("Your partner already registered this prospect in {0}, still pending: this may be a duplicate.").format(
+					", ".join(frappe.bold(row.matched_record) for row in rows)
+				),
+				title=_("Possible Duplicate"),
+				indicator="orange",
+			)
 
 	def set_conflicts(self):
 		result = deals.find_conflicts(self)
