@@ -261,6 +261,32 @@ def install_query_engine_guard() -> None:
 	_check_field_permission._prm_guarded = True
 	Engine._check_field_permission = _check_field_permission
 
+	# selected child fields and a child doctype listed with its parent are filtered through these
+	for name in ("_get_cached_permitted_fields", "_get_filterable_fields"):
+		method = getattr(Engine, name, None)
+		if method is not None and not getattr(method, "_prm_guarded", False):
+			setattr(Engine, name, _refusing_hidden_children(method))
+
+
+def _refusing_hidden_children(method):
+	def guarded(self, doctype, parenttype=None, permission_type=None):
+		if parenttype and doctype != parenttype and getattr(self, "apply_permissions", False):
+			user = getattr(self, "user", None) or frappe.session.user
+			if (
+				frappe.get_meta(doctype).istable
+				and is_partner_user(user)
+				and doctype in hidden_child_doctypes(parenttype, user)
+			):
+				frappe.throw(
+					_("You cannot query {0} through {1}.").format(_(doctype), _(parenttype)),
+					frappe.PermissionError,
+					title=_("Not Permitted"),
+				)
+		return method(self, doctype, parenttype, permission_type)
+
+	guarded._prm_guarded = True
+	return guarded
+
 
 # --- requests -------------------------------------------------------------------------------------------------
 
