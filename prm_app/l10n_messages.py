@@ -28,6 +28,13 @@ MESSAGES = (
 	_lt("Used when an invoice line has no cost center."),
 	_lt("Partner Payout Account"),
 	_lt("Bank or cash account partner payouts are paid from (default: the company's bank account)."),
+	# install.py: the channel conflict fields on Quotation, Sales Order and Sales Invoice
+	_lt("Channel Conflict"),
+	_lt("Protected by Deal Registration"),
+	_lt("Channel Override Reason"),
+	_lt("A Partner Manager's reason to submit although another partner's approved deal registration protects this customer."),
+	_lt("Overridden By"),
+	_lt("Overridden On"),
 	# dashboard, dashboard charts, chart sources and number cards (no Frappe extractor reads their JSON)
 	_lt("Channel Revenue by Month"),
 	_lt("Partner Commission by Month"),
