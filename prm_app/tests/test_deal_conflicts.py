@@ -15,7 +15,6 @@ from prm_app.prm_app.doctype.deal_registration.test_deal_registration import (
 )
 from prm_app.tests.utils import COMPANY, CUSTOMER, account, make_invoice, make_user
 
-test_ignore = ["Company", "Customer", "Item", "Item Group", "Sales Invoice", "Sales Partner", "User"]
 CLERK = "_prm.deal.clerk@example.com"
 
 
