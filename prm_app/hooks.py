@@ -111,7 +111,8 @@ doc_events = {
 	"Unreconcile Payment": {"on_submit": "prm_app.payment_commission.on_payment_event"},
 	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
 	"*": {"validate": "prm_app.security.validate_partner_write"},
-	"File": {"validate": "prm_app.security.validate_file"},
+	# file URLs never collide under MariaDB's collation (case, trailing spaces): downloads match by it
+	"File": {"validate": ["prm_app.security.validate_file", "prm_app.security.keep_file_url_distinct"]},
 	# history never holds what partner users cannot read; likes, assignments and comments of partner and
 	# website users land only on records they may read
 	"Version": {"before_insert": "prm_app.security.strip_hidden_from_version"},
@@ -174,6 +175,7 @@ override_whitelisted_methods = {
 	"frappe.client.validate_link": "prm_app.api.client.validate_link",
 	"frappe.desk.search.search_link": "prm_app.api.search.search_link",
 	"frappe.desk.search.search_widget": "prm_app.api.search.search_widget",
+	"frappe.desk.search.get_names_for_mentions": "prm_app.api.search.get_names_for_mentions",
 	"frappe.desk.like.toggle_like": "prm_app.api.desk.toggle_like",
 	"run_doc_method": "prm_app.api.desk.run_doc_method",
 	"runserverobj": "prm_app.api.desk.run_doc_method",

@@ -186,6 +186,93 @@ def validate_file(doc, method=None):
 		)
 
 
+def keep_file_url_distinct(doc, method=None):
+	"""File validate: no two File rows have URLs that MariaDB's collation finds equal but that name
+	different files on disk (letter case, trailing spaces: ``/private/files/B.txt`` and ``b.txt``).
+	Frappe serves a private file when *any* row matching the requested URL under the collation is
+	readable, so a look-alike upload of A would serve B's file. Frappe renames an upload whose exact
+	name exists on disk; a new upload whose URL collides only under the collation is renamed here
+	too (the file it has just written is moved). A row taking an existing file's URL that collides
+	(rows made before this rule) is refused."""
+	from prm_app.permissions import is_local_file_url
+
+	if doc.is_folder or not is_local_file_url(doc.file_url):
+		return
+	inserting = bool(doc.flags.in_insert)
+	if not inserting and not doc.has_value_changed("file_url"):
+		return
+	rows = frappe.get_all(
+		"File", filters={"file_url": doc.file_url, "name": ("!=", doc.name or "")}, pluck="file_url"
+	)
+	if all(url == doc.file_url for url in rows):
+		return
+	if inserting and doc.flags.new_file and doc.file_url not in rows and _rename_new_file(doc):
+		return
+	frappe.throw(
+		_("A file named {0} exists already. Rename your file and upload it again.").format(
+			frappe.bold(doc.file_name or doc.file_url)
+		),
+		frappe.DuplicateEntryError,
+		title=_("File Exists"),
+	)
+
+
+def _rename_new_file(doc) -> bool:
+	"""Move the file the inserting row has just written to a name no row's URL matches under the
+	collation (Frappe's suffix scheme); False when the file is not on this site's disk."""
+	import os
+
+	from frappe.core.doctype.file.utils import get_file_name
+	from frappe.utils import get_hook_method
+
+	if get_hook_method("write_file") or not doc.get("_content"):
+		return False  # stored elsewhere (a write_file hook) or not written by this insert
+	old_path = doc.get_full_path()
+	if not os.path.isfile(old_path):
+		return False
+	folder_url = doc.file_url.rsplit("/", 1)[0]
+	base_name = (doc.file_name or doc.file_url.rsplit("/", 1)[1]).strip()
+	for _attempt in range(10):
+		candidate = re.sub(r"[/\\%?#]", "_", get_file_name(base_name))
+		url = f"{folder_url}/{candidate}"
+		new_path = os.path.join(os.path.dirname(old_path), candidate)
+		if not os.path.exists(new_path) and not frappe.db.exists("File", {"file_url": url}):
+			os.rename(old_path, new_path)
+			doc.file_name, doc.file_url = candidate, url
+			return True
+	return False
+
+
+def find_file_by_exact_url(path: str, name: str | None = None):
+	"""Frappe's find_file_by_url (private downloads, PDFs), matching ``file_url`` byte for byte: the
+	database's collation matches letter-case and trailing-space variants, and Frappe serves the
+	requested path when any matching row is readable."""
+	filters = {"file_url": str(path)}
+	if name:
+		filters["name"] = str(name)
+	for file_data in frappe.get_all("File", filters=filters, fields="*"):
+		if file_data.file_url != str(path):
+			continue
+		file = frappe.get_doc(doctype="File", **file_data)
+		if file.is_downloadable():
+			return file
+	return None
+
+
+def install_exact_file_lookup() -> None:
+	"""Replace Frappe's find_file_by_url where it is looked up (download_private_file imports it at each
+	call; frappe.utils.pdf and v16's frappe.handler at import)."""
+	import importlib
+
+	for module_name in ("frappe.core.doctype.file.utils", "frappe.utils.pdf", "frappe.handler"):
+		try:
+			module = importlib.import_module(module_name)
+		except ImportError:
+			continue
+		if getattr(module, "find_file_by_url", None) not in (None, find_file_by_exact_url):
+			module.find_file_by_url = find_file_by_exact_url
+
+
 # --- hidden child tables --------------------------------------------------------------------------------------
 
 
@@ -294,6 +381,7 @@ def _refusing_hidden_children(method):
 def before_request():
 	"""Every request: the query guard is in place; website users and Guest never get tracebacks."""
 	install_hidden_child_join_guard()
+	install_exact_file_lookup()
 	if is_website_user():
 		frappe.local.flags.disable_traceback = True
 
@@ -305,7 +393,7 @@ def after_request(response=None, request=None):
 	Frappe's 404 / 403 tell which of another partner's records exist."""
 	if response is None:
 		return
-	if response.status_code == 404 and is_partner_api_request(request):
+	if is_refusal(response) and is_partner_api_request(request):
 		refuse_as_not_permitted(response)
 		return
 	if response.status_code < 500 or not is_website_user():
@@ -334,10 +422,37 @@ def after_request(response=None, request=None):
 	)
 
 
+# exceptions that refuse a record (missing, or not the user's): answered alike
+REFUSAL_EXC_TYPES = frozenset({"PermissionError", "DoesNotExistError"})
+
+
+def is_refusal(response) -> bool:
+	"""403 and 404, and any answer whose exception is a permission or does-not-exist error (Frappe's
+	``has_permission(throw=True)`` names the record it found; a missing one gets another text).
+	Validation errors (417) of the user's own documents are not refusals and keep their message."""
+	if response.status_code in (403, 404):
+		return True
+	if response.status_code < 400 or "json" not in (response.content_type or ""):
+		return False
+	try:
+		body = frappe.parse_json(response.get_data(as_text=True))
+	except Exception:
+		return False
+	if not isinstance(body, dict):
+		return False
+	exc_types = {body.get("exc_type")} | {
+		e.get("type") for e in body.get("errors") or [] if isinstance(e, dict)
+	}  # v2 answers carry "errors"
+	return bool(exc_types & REFUSAL_EXC_TYPES)
+
+
 def is_partner_api_request(request=None) -> bool:
+	"""An /api/ request of a partner user or another logged-in website user."""
+	from prm_app.permissions import is_portal_user
+
 	request = request or getattr(frappe.local, "request", None)
 	path = getattr(request, "path", "") or ""
-	return path.startswith("/api/") and is_partner_user()
+	return path.startswith("/api/") and is_portal_user()
 
 
 def refuse_as_not_permitted(response) -> None:

@@ -83,3 +83,14 @@ def search_widget(
 		reference_doctype=reference_doctype,
 		ignore_user_permissions=ignore_user_permissions,
 	)
+
+
+@frappe.whitelist()
+def get_names_for_mentions(search_term: str = ""):
+	"""Frappe's @mention directory lists every enabled desk user's name and email to anyone logged in:
+	partner and other website users get none (they mention no one; vendor staff are not their directory)."""
+	from prm_app.permissions import is_portal_user
+
+	if is_portal_user():
+		return []
+	return frappe_search.get_names_for_mentions(search_term)

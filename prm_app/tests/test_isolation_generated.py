@@ -18,6 +18,7 @@ field adds its probes by itself; a new reachable doctype fails until B's record 
 from __future__ import annotations
 
 import json
+import re
 
 import frappe
 from frappe.model import no_value_fields, table_fields
@@ -73,6 +74,10 @@ def probe_value(df):
 	if df.fieldtype in table_fields:
 		return [{}]
 	return PROBE_TEXT
+
+
+# the random id Frappe gives every error it answers (not a property of the record)
+EXC_ID = re.compile(r"__frappe_exc_id\W+[0-9a-f]+")
 
 
 class TestIsolationGenerated(PortalFixtures):
@@ -362,13 +367,19 @@ class TestIsolationGenerated(PortalFixtures):
 					"frappe.client.get": self.request(
 						"GET", "/api/method/frappe.client.get", params={"doctype": doctype, "name": target}
 					),
+					**self.named_record_channels(doctype, target),
 				}
 				for channel, response in attempts.items():
 					with self.subTest(doctype=doctype, channel=channel, target=target):
 						self.assert_refused(response)
 						self.assert_refused_or_empty(response, *secrets)
 						self.assertNotIn(modified, response.text)
-					answers[(channel, target == name)] = response.status_code
+					# the whole answer, not only its status: a refusal naming the record it found differs
+					# from one for a missing record (the name the caller sent may be repeated)
+					answers[(channel, target == name)] = (
+						response.status_code,
+						EXC_ID.sub("", response.text.replace(target, "<name>")),
+					)
 				link = self.request(
 					"GET",
 					"/api/method/frappe.client.validate_link",
@@ -386,6 +397,68 @@ class TestIsolationGenerated(PortalFixtures):
 						"Comment", {"reference_doctype": doctype, "reference_name": name, "owner": A_USER}
 					)
 				)
+
+	def named_record_channels(self, doctype: str, target: str) -> dict:
+		"""More of Frappe's endpoints that take a doctype and a record name (each checks the record with
+		``has_permission(throw=True)``, whose message names the record it found)."""
+		return {
+			"linked_with.get": self.request(
+				"GET",
+				"/api/method/frappe.desk.form.linked_with.get",
+				params={"doctype": doctype, "docname": target},
+			),
+			"get_submitted_linked_docs": self.request(
+				"POST",
+				"/api/method/frappe.desk.form.linked_with.get_submitted_linked_docs",
+				data={"doctype": doctype, "name": target},
+			),
+			"assign_to.add": self.request(
+				"POST",
+				"/api/method/frappe.desk.form.assign_to.add",
+				data={"doctype": doctype, "name": target, "assign_to": json.dumps([A_USER])},
+			),
+			"assign_to.add_multiple": self.request(
+				"POST",
+				"/api/method/frappe.desk.form.assign_to.add_multiple",
+				data={"doctype": doctype, "name": json.dumps([target]), "assign_to": json.dumps([A_USER])},
+			),
+			"assign_to.remove": self.request(
+				"POST",
+				"/api/method/frappe.desk.form.assign_to.remove",
+				data={"doctype": doctype, "name": target, "assign_to": A_USER},
+			),
+			"add_comment": self.request(
+				"POST",
+				"/api/method/frappe.desk.form.utils.add_comment",
+				data={
+					"reference_doctype": doctype,
+					"reference_name": target,
+					"content": PROBE_TEXT,
+					"comment_email": A_USER,
+					"comment_by": A_USER,
+				},
+			),
+			"set_value _liked_by": self.request(
+				"POST",
+				"/api/method/frappe.client.set_value",
+				data={"doctype": doctype, "name": target, "fieldname": "_liked_by", "value": "[]"},
+			),
+			"get_html_and_style": self.request(
+				"POST",
+				"/api/method/frappe.www.printview.get_html_and_style",
+				data={"doc": doctype, "name": target},
+			),
+			"get_rendered_raw_commands": self.request(
+				"POST",
+				"/api/method/frappe.www.printview.get_rendered_raw_commands",
+				data={"doc": doctype, "name": target},
+			),
+			"share.add": self.request(
+				"POST",
+				"/api/method/frappe.share.add",
+				data={"doctype": doctype, "name": target, "user": A_USER, "read": 1},
+			),
+		}
 
 	def test_every_field_in_link_search(self):
 		"""search_link / search_widget with ignore_user_permissions=1: every field as searchfield and as

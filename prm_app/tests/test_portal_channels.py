@@ -164,10 +164,89 @@ class TestPortalChannels(PortalFixtures):
 			self.post(http, "frappe.client.delete", {"doctype": "File", "name": pointer.name})
 		)
 		self.assert_b_file_intact()
+		# the pointer gives A B's file (a row made before the rule): removed without on_trash
+		frappe.db.delete("File", pointer.name)
+		frappe.db.commit()  # nosemgrep: the server must not see it
 		deleted = self.unsafe(http, "DELETE", f"/api/resource/File/{own['name']}")
 		self.assertIn(deleted.status_code, (200, 202), deleted.text[:300])
 		frappe.db.rollback()
 		self.assertFalse(frappe.db.exists("File", own["name"]))
+
+	def test_upload_named_like_another_partners_file_never_serves_it(self):
+		"""An upload whose name differs from B's private file only in letter case or trailing spaces (MariaDB
+		compares file_url case-insensitively, PAD SPACE) gets a file_url of its own, and B's file is not
+		served through it (upload_file and the portal's upload_deal_attachment)."""
+		http = self.session()
+		b_name = self.b_file_url.rsplit("/", 1)[1]
+		variants = [b_name.upper(), b_name[0].upper() + b_name[1:], b_name + " "]
+		uploads = []
+		for variant in variants:
+			for channel in ("upload_file", "upload_deal_attachment"):
+				with self.subTest(variant=variant, channel=channel):
+					# content of its own each time (the same content would reuse the first upload's file)
+					content = f"A LOOKALIKE {len(uploads)} {frappe.generate_hash(length=8)}"
+					if channel == "upload_file":
+						response = self.post(
+							http,
+							"upload_file",
+							data={"is_private": 1},
+							files={"file": (variant, content.encode())},
+						)
+					else:
+						response = self.post(
+							http,
+							"prm_app.api.portal.upload_deal_attachment",
+							data={"name": self.a_deal},
+							files={"file": (variant, content.encode())},
+						)
+					if response.status_code == 417 and variant.endswith(" ") and channel == "upload_file":
+						continue  # Frappe refuses the extension "txt " of a website user's upload
+					self.assertEqual(response.status_code, 200, response.text[:300])
+					uploaded = response.json()["message"]
+					self.created.append(("File", uploaded["name"]))
+					uploads.append((uploaded, content))
+					# no other row matches the new URL under MariaDB's collation
+					frappe.db.rollback()
+					same = frappe.get_all("File", {"file_url": uploaded["file_url"]}, pluck="file_url")
+					self.assertEqual(set(same), {uploaded["file_url"]})
+					for path in {self.b_file_url, self.b_file_url.upper(), uploaded["file_url"]}:
+						download = http.get(self.url + path)
+						self.assertNotIn("B SECRET CONTRACT", download.text, path)
+		for uploaded, content in uploads:
+			own = http.get(self.url + uploaded["file_url"])
+			self.assertEqual((own.status_code, own.text), (200, content), uploaded["file_url"])
+		self.assert_refused(http.get(self.url + self.b_file_url))
+		self.assert_b_file_intact()
+
+	def test_private_files_served_only_by_an_exactly_matching_row(self):
+		"""A readable File row whose URL equals another file's only under MariaDB's collation (rows made
+		before uploads were kept distinct) does not serve that other file."""
+		http = self.session()
+		lookalike = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "lookalike.txt",
+				"attached_to_doctype": "Deal Registration",
+				"attached_to_name": self.a_deal,
+				"is_private": 1,
+				"content": b"A LOOKALIKE OLD",
+			}
+		).insert(ignore_permissions=True)
+		self.created.append(("File", lookalike.name))
+		legacy_url = "/private/files/" + self.b_file_url.rsplit("/", 1)[1].upper()
+		legacy_path = lookalike.get_full_path().rsplit("/", 1)[0] + "/" + legacy_url.rsplit("/", 1)[1]
+		os.rename(lookalike.get_full_path(), legacy_path)
+		frappe.db.set_value("File", lookalike.name, {"file_url": legacy_url, "owner": A_USER})
+		frappe.db.commit()  # nosemgrep: the server must see the legacy row
+		try:
+			self.assertEqual(http.get(self.url + legacy_url).text, "A LOOKALIKE OLD")
+			download = http.get(self.url + self.b_file_url)
+			self.assert_refused(download)
+			self.assertNotIn("B SECRET CONTRACT", download.text)
+		finally:
+			frappe.db.set_value("File", lookalike.name, "file_url", lookalike.file_url)
+			os.rename(legacy_path, lookalike.get_full_path())
+			frappe.db.commit()  # nosemgrep: undo the legacy row
 
 	# --- F2: link search keeps the row rules ------------------------------------------------------------------
 
@@ -405,6 +484,37 @@ class TestPortalChannels(PortalFixtures):
 			message = json.loads(json.loads(response.json()["_server_messages"])[0])["message"]
 			invites[who] = (response.status_code, message.replace(who, "<email>"))
 		self.assertEqual(invites[B_USER], invites[email])
+
+	def test_refusals_have_one_body(self):
+		"""Frappe's own refusals (``has_permission(throw=True)`` names the record it found) and prm_app's
+		answer for a missing record are the same bytes: tier progress of B, REST v1/v2 on B's registration."""
+		http = self.session()
+		for path, existing, missing in (
+			(
+				"/api/method/prm_app.tiers.get_tier_progress?partner={}",
+				B_NAME,
+				"No Such Partner 0000",
+			),
+			("/api/resource/Deal Registration/{}", self.b_deal, "DR-NO-SUCH-0000"),
+			("/api/v2/document/Deal Registration/{}", self.b_deal, "DR-NO-SUCH-0000"),
+		):
+			with self.subTest(path=path):
+				answers = [http.get(self.url + path.format(name)) for name in (existing, missing)]
+				self.assert_refused(answers[0])
+				self.assertEqual(
+					(answers[0].status_code, answers[0].text.replace(existing, "<name>")),
+					(answers[1].status_code, answers[1].text.replace(missing, "<name>")),
+				)
+				self.assertNotIn(existing, answers[0].text)
+
+	def test_no_directory_of_desk_users(self):
+		"""get_names_for_mentions lists vendor staff (names, emails) to anyone logged in: not to partners."""
+		http = self.session()
+		response = http.get(
+			self.url + "/api/method/frappe.desk.search.get_names_for_mentions", params={"search_term": ""}
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertEqual(response.json().get("message"), [])
 
 	# --- F6: dashboard counts -------------------------------------------------------------------------------
 
