@@ -7,6 +7,7 @@ For partner (portal) users the count goes through ``frappe.get_list``; everyone 
 
 import frappe
 from frappe.client import get_count as frappe_get_count
+from frappe.utils import get_safe_filters
 
 from prm_app.compat import aggregate
 from prm_app.permissions import is_partner_user, quietly_permitted
@@ -16,6 +17,9 @@ from prm_app.permissions import is_partner_user, quietly_permitted
 def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = False) -> int:
 	if not is_partner_user():
 		return frappe_get_count(doctype, filters, debug, cache)
+	# filters arrive as JSON text over HTTP: v15's get_list parses it, v16's takes a string as a *name*
+	# (so every filter was dropped and the count was a constant 0, the child-table guard never reached)
+	filters = get_safe_filters(filters)
 	rows = frappe.get_list(
 		doctype, filters=filters, fields=[aggregate("count", "*", "count")], limit_page_length=0
 	)
