@@ -33,8 +33,12 @@ def website_user(email: str, roles: list[str]) -> str:
 	return email
 
 
-# the desk: /app on v15, /desk on v16 (which still redirects /app there)
+# the desk: /app on v15, desk (or /desk) on v16, which still redirects /app there
 DESK = ("/app", "/desk")
+
+
+def path_of(home_page: str) -> str:
+	return "/" + (home_page or "").lstrip("/")
 
 
 class TestFirstDay(PRMTestCase):
@@ -76,11 +80,11 @@ class TestFirstDay(PRMTestCase):
 
 	def test_other_website_users_are_not_sent_to_the_desk(self):
 		home = self.login(CUSTOMER_USER)["home_page"]
-		self.assertFalse(home.startswith(DESK), home)
+		self.assertFalse(path_of(home).startswith(DESK), home)
 
 	def test_a_channel_manager_still_lands_in_the_desk(self):
 		home = self.login(MANAGER)["home_page"]
-		self.assertTrue(home.startswith(DESK), home)
+		self.assertTrue(path_of(home).startswith(DESK), home)
 
 	def test_a_user_removed_from_the_partner_loses_the_portal_role(self):
 		user = website_user("prm.firstday.leaver@example.com", [])
