@@ -16,6 +16,7 @@ import json
 
 import frappe
 from frappe import _
+from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, today, validate_email_address
 
 from prm_app import portal
@@ -306,7 +307,9 @@ def add_portal_user(partner: str, email: str, full_name: str, partner_role: str)
 		)
 	else:
 		contact_doc = frappe.get_doc("Contact", contact)
-		if not any(link.link_doctype == "Partner" and link.link_name == partner for link in contact_doc.links):
+		if not any(
+			link.link_doctype == "Partner" and link.link_name == partner for link in contact_doc.links
+		):
 			contact_doc.append("links", {"link_doctype": "Partner", "link_name": partner})
 	contact_doc.user = email
 	contact_doc.flags.ignore_permissions = True
@@ -385,10 +388,22 @@ def remove_colleague(user: str) -> str:
 	doc.flags.ignore_permissions = True
 	doc.save()
 	if not frappe.db.exists("Partner User", {"user": user, "parenttype": "Partner"}):
-		# a fixed value on a user checked above to be the partner's colleague (saving the User as the
-		# partner user would trip Frappe's own checks on the user's Notification Settings)
-		frappe.db.set_value("User", user, "enabled", 0)
+		disable_user(user)
 	return _("{0} was removed.").format(user)
+
+
+def disable_user(user: str) -> None:
+	"""Disable a former colleague through the User document (its validation and hooks run). Saved as
+	Administrator: Frappe's User.on_update touches the user's Notification Settings, which a partner user
+	may not write; the partner Admin's right to remove this colleague was checked by the caller."""
+	current = frappe.session.user
+	try:
+		frappe.set_user("Administrator")
+		doc = frappe.get_doc("User", user)
+		doc.enabled = 0
+		doc.save(ignore_permissions=True)
+	finally:
+		frappe.set_user(current)
 
 
 # --- application -------------------------------------------------------------------------------------------------
@@ -506,12 +521,8 @@ def approve_application(partner: str) -> dict:
 				" ".join(filter(None, [values.first_name, values.last_name])),
 				"Admin",
 			)
-	for todo in frappe.get_all(
-		"ToDo",
-		filters={"reference_type": "Partner", "reference_name": partner, "status": "Open"},
-		pluck="name",
-	):
-		frappe.db.set_value("ToDo", todo, "status", "Closed")
+	# the managers' review assignments are done: Frappe's own close (through each ToDo document)
+	close_all_assignments("Partner", partner, ignore_permissions=True)
 	return {"partner": partner, "status": doc.status, "user": user, "sales_partner": doc.sales_partner}
 
 
