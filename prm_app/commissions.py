@@ -85,17 +85,22 @@ def resolve_plan_name(partner: frappe._dict) -> str | None:
 	return frappe.db.get_single_value("PRM Settings", "default_commission_plan")
 
 
-def remember_plan(si) -> None:
-	"""Keep on the submitted invoice the plan and tier that decide its commission, so that payments,
-	returns and a cancel later follow them (a plan paying on invoice never starts paying on payment)."""
-	if si.is_return:
-		return
-	partner = partner_for(si)
-	plan = resolve_plan_name(partner) if partner else None
+PLAN_FIELDS = ("prm_commission_plan", "prm_partner_tier")
+
+
+def remember_plan(si, partner: frappe._dict) -> None:
+	"""Note on the invoice (in memory) the plan and tier that decide its commission, so that payments,
+	returns and a cancel later follow them (a plan paying on invoice never starts paying on payment).
+	Written with the invoice's commission fields in one update (``_set_invoice_commission``), or by
+	``store_plan`` when no commission was posted."""
+	plan = None if si.is_return else resolve_plan_name(partner)
 	if plan:
-		si.db_set(
-			{"prm_commission_plan": plan, "prm_partner_tier": partner.tier or None}, update_modified=False
-		)
+		si.prm_commission_plan, si.prm_partner_tier = plan, partner.tier or None
+
+
+def store_plan(si) -> None:
+	if si.get("prm_commission_plan"):
+		si.db_set({f: si.get(f) for f in PLAN_FIELDS}, update_modified=False)
 
 
 def applicable_plan(si, partner: frappe._dict):
@@ -328,6 +333,7 @@ def accrue_for_invoice(si):
 	partner = partner_for(si, for_update=True)  # locked before the idempotency check: one posting wins
 	if not partner:
 		return None
+	remember_plan(si, partner)
 	key = idempotency_key(si.name, partner.name)
 	existing = frappe.db.get_value("Partner Commission", {"idempotency_key": key, "docstatus": ("<", 2)})
 	if existing:
@@ -552,6 +558,7 @@ def _set_invoice_commission(si, commission_name: str | None, total, base) -> Non
 			"total_commission": flt(total, si.precision("total_commission")),
 			"commission_rate": flt(rate, 6),
 			"prm_partner_commission": commission_name,
+			**{f: si.get(f) for f in PLAN_FIELDS if si.get(f)},
 		},
 		update_modified=False,
 	)

@@ -18,7 +18,6 @@ def validate(doc, method=None):
 def on_submit(doc, method=None):
 	if not commissions.is_commissionable(doc):
 		return
-	commissions.remember_plan(doc)
 	if frappe.db.get_single_value("PRM Settings", "on_posting_failure") == RETRY:
 		_accrue_or_queue(doc)
 	else:
@@ -33,6 +32,8 @@ def _accrue(doc):
 		# ERPNext computed a commission from the Sales Partner's own rate, but PRM's plan decides, and it
 		# accrued nothing now (a plan paying on payment, or nothing eligible): the invoice says so
 		commissions.sync_invoice_earned_so_far(doc, none_is_zero=True)
+	else:
+		commissions.store_plan(doc)
 
 
 def _accrue_or_queue(doc):
