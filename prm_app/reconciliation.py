@@ -82,14 +82,17 @@ def reconcile(
 			rows[name].update(values)
 		for name, value in gl_totals(company, payable, list(rows), to_date).items():
 			rows[name].gl_outstanding = value
+	# the commissions' own paid / outstanding fields hold the state after every posting, future-dated
+	# payouts included: a partner's are comparable only up to a date that covers all of its postings
+	last = last_posting_dates(company, payable, [r.supplier for r in rows.values() if r.supplier])
+	today = getdate(nowdate())
 	out = []
 	for row in rows.values():
 		row.opening -= row.pop("paid_before", 0.0)
 		row.prm_outstanding = row.opening + row.accrued + row.clawed_back - row.paid
 		row.difference = row.prm_outstanding - row.ledger_outstanding
 		row.gl_difference = row.prm_outstanding - row.gl_outstanding
-		if to_date >= getdate(nowdate()):
-			# the commissions' own paid / outstanding fields hold today's state only
+		if to_date >= max(today, last.get(row.supplier) or today):
 			row.records_difference = row.records_outstanding - row.ledger_outstanding
 		else:
 			row.records_outstanding = row.records_difference = 0.0
@@ -115,6 +118,27 @@ def visible_partners(company: str, partner: str | None, ignore_permissions: bool
 		"Partner", filters={"name": ("in", names)}, fields=["name", "partner_name", "supplier"]
 	)
 	return {p.name: p for p in partners}
+
+
+def last_posting_dates(company: str, payable: str | None, suppliers: list[str]) -> dict:
+	"""Per supplier, the latest posting date on the commission payable in the Payment Ledger."""
+	if not payable or not suppliers:
+		return {}
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	rows = (
+		frappe.qb.from_(ple)
+		.select(ple.party, frappe.query_builder.functions.Max(ple.posting_date))
+		.where(
+			(ple.company == company)
+			& (ple.account == payable)
+			& (ple.party_type == "Supplier")
+			& (ple.party.isin(suppliers))
+			& (ple.delinked == 0)
+		)
+		.groupby(ple.party)
+		.run()
+	)
+	return {party: getdate(last) for party, last in rows if last}
 
 
 def commission_totals(company: str, partners: list[str], from_date, to_date) -> dict[str, dict]:

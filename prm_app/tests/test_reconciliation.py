@@ -13,6 +13,7 @@ from prm_app.statement import download_statement, get_statement_pdf, partner_sta
 from prm_app.tests import PRMTestCase
 from prm_app.tests.utils import (
 	COMPANY,
+	account,
 	commissions_of,
 	make_company,
 	make_invoice,
@@ -124,6 +125,28 @@ class TestCommissionReports(PRMTestCase):
 		before = frappe.db.count("Error Log", {"method": ("like", ERROR_TITLE)})
 		self.assertEqual([r for r in check_all_companies() if r.partner == self.partner.name], [])
 		self.assertEqual(frappe.db.count("Error Log", {"method": ("like", ERROR_TITLE)}), before)
+
+	def test_a_payout_dated_tomorrow_is_no_difference_today(self):
+		# 10 % of 1,000 = 100 owed today; a payout posted tomorrow pays it. Up to today the ledger owes 100
+		# and the commissions' stored fields (already paid) are not comparable; up to tomorrow all is 0.
+		from frappe.tests.utils import change_settings
+
+		from prm_app.prm_app.doctype.partner_payout.test_partner_payout import PAY_NOW, make_payout
+
+		frappe.db.set_value("Company", COMPANY, "prm_payout_account", account("Cash"))
+		frappe.clear_cache(doctype="Company")
+		tomorrow = add_days(nowdate(), 1)
+		with change_settings("PRM Settings", PAY_NOW):
+			make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+			make_payout(self.partner, from_date=nowdate(), to_date=tomorrow, posting_date=tomorrow)
+		today = self.row()
+		self.assertEqual(
+			(today.prm_outstanding, today.ledger_outstanding, today.gl_outstanding), (100.0, 100.0, 100.0)
+		)
+		self.assertEqual((today.difference, today.gl_difference, today.records_difference), (0.0, 0.0, 0.0))
+		later = self.row(to_date=tomorrow)
+		self.assertEqual((later.prm_outstanding, later.records_outstanding), (0.0, 0.0))
+		self.assertEqual((later.difference, later.gl_difference, later.records_difference), (0.0, 0.0, 0.0))
 
 	def test_clawback_netted_against_another_accrual_is_not_a_payment(self):
 		"""As a payout nets an open clawback: ERPNext reconciles the clawback journal against another
