@@ -33,6 +33,7 @@ from prm_app.engine.matching import (
 	products_overlap,
 	with_ancestors,
 )
+from prm_app.permissions import MANAGER_ROLES
 
 DR = "Deal Registration"
 ACTIVE = ("Submitted", "Under Review", "Returned for information", "Approved", "Won")
@@ -213,7 +214,9 @@ def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> 
 			)
 		)
 	for r in _fetch(
-		"Prospect", found.get("Prospect"), "select name, company_name, website from `tabProspect` where name in %s"
+		"Prospect",
+		found.get("Prospect"),
+		"select name, company_name, website from `tabProspect` where name in %s",
 	):
 		out.append(make_party("Prospect", r.name, r.company_name, [r.website], shared=shared))
 	for r in _fetch(
@@ -513,8 +516,16 @@ def daily() -> None:
 # --- protection against other partners' sales -------------------------------------------------------------
 
 WARN, REQUIRE_OVERRIDE, BLOCK = "Warn", "Require override", "Block"
-PARTNER_FIELD = {"Quotation": "referral_sales_partner", "Sales Order": "sales_partner", "Sales Invoice": "sales_partner"}
-DATE_FIELD = {"Quotation": "transaction_date", "Sales Order": "transaction_date", "Sales Invoice": "posting_date"}
+PARTNER_FIELD = {
+	"Quotation": "referral_sales_partner",
+	"Sales Order": "sales_partner",
+	"Sales Invoice": "sales_partner",
+}
+DATE_FIELD = {
+	"Quotation": "transaction_date",
+	"Sales Order": "transaction_date",
+	"Sales Invoice": "posting_date",
+}
 
 
 def customer_of(doc) -> str | None:
@@ -526,11 +537,16 @@ def customer_of(doc) -> str | None:
 def document_party(doc, customer: str) -> Party:
 	"""The customer of a sales document as the matcher sees it, with the document's items as products and
 	the partner of its Sales Partner."""
-	values = frappe.db.get_value(
-		"Customer", customer, ["customer_name", "website", "email_id", "tax_id"], as_dict=True
-	) or frappe._dict()
+	values = (
+		frappe.db.get_value(
+			"Customer", customer, ["customer_name", "website", "email_id", "tax_id"], as_dict=True
+		)
+		or frappe._dict()
+	)
 	sales_partner = doc.get(PARTNER_FIELD[doc.doctype])
-	partner = frappe.db.get_value("Partner", {"sales_partner": sales_partner}, "name") if sales_partner else None
+	partner = (
+		frappe.db.get_value("Partner", {"sales_partner": sales_partner}, "name") if sales_partner else None
+	)
 	rows = [frappe._dict(item_code=row.item_code) for row in doc.get("items") or [] if row.get("item_code")]
 	products, groups = product_keys(rows)
 	return make_party(
@@ -556,13 +572,26 @@ def protecting_registrations(doc) -> list[frappe._dict]:
 	on_date = getdate(doc.get(DATE_FIELD[doc.doctype]) or nowdate())
 	party = document_party(doc, customer)
 	names = set(deal_keys.lookup(party.keys).get(DR, []))
-	names.update(frappe.get_all(DR, filters={"customer": customer, "status": ("in", PROTECTING)}, pluck="name"))
+	names.update(
+		frappe.get_all(DR, filters={"customer": customer, "status": ("in", PROTECTING)}, pluck="name")
+	)
 	if not names:
 		return []
 	rows = frappe.get_all(
 		DR,
 		filters={"name": ("in", sorted(names)), "status": ("in", PROTECTING), "expires_on": (">=", on_date)},
-		fields=["name", "partner", "sales_partner", "prospect_name", "website", "contact_email", "tax_id", "customer", "expires_on", "status"],
+		fields=[
+			"name",
+			"partner",
+			"sales_partner",
+			"prospect_name",
+			"website",
+			"contact_email",
+			"tax_id",
+			"customer",
+			"expires_on",
+			"status",
+		],
 	)
 	sales_partner = doc.get(PARTNER_FIELD[doc.doctype])
 	out = []
@@ -619,9 +648,7 @@ def check_channel_conflict(doc) -> None:
 	)
 	action = channel_conflict_action()
 	if action == BLOCK:
-		frappe.throw(
-			message + " " + _("Submitting is blocked (PRM Settings)."), title=_("Channel Conflict")
-		)
+		frappe.throw(message + " " + _("Submitting is blocked (PRM Settings)."), title=_("Channel Conflict"))
 	if action == REQUIRE_OVERRIDE:
 		reason = (doc.get("prm_channel_override_reason") or "").strip()
 		if not reason:
@@ -633,7 +660,7 @@ def check_channel_conflict(doc) -> None:
 				),
 				title=_("Channel Override Required"),
 			)
-		if "Partner Manager" not in frappe.get_roles() and frappe.session.user != "Administrator":
+		if set(MANAGER_ROLES).isdisjoint(frappe.get_roles()):
 			frappe.throw(
 				message + " " + _("Only a Partner Manager can override another partner's protection."),
 				frappe.PermissionError,
