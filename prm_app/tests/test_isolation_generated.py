@@ -87,21 +87,7 @@ class TestIsolationGenerated(PortalFixtures):
 	def setUpClass(cls):
 		super().setUpClass()
 		# an own registration of A whose (hidden) conflict rows name B: what hidden child probes look for
-		doc = cls.registration(cls.a, "Generated Conflict Corp", "generated-conflict.example")
-		doc.append(
-			"conflicts",
-			{
-				"matched_doctype": "Deal Registration",
-				"matched_record": cls.b_deal,
-				"matched_name": "Initech Corporation",
-				"matched_partner": B_NAME,
-				"score": 100,
-				"is_hard": 1,
-				"reason": "B private note",
-			},
-		)
-		doc.save(ignore_permissions=True)
-		cls.created.append(("Deal Registration", doc.name))
+		cls.conflicting_with_b("Generated Conflict Corp", "generated-conflict.example")
 		frappe.db.commit()  # nosemgrep: the server must see the conflict rows
 		cls.http = None
 

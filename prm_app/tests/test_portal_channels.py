@@ -313,24 +313,13 @@ class TestPortalChannels(PortalFixtures):
 	# --- F3: history ----------------------------------------------------------------------------------------
 
 	def a_deal_with_conflict(self) -> str:
-		doc = self.registration(self.a, "History Conflict Corp", "history-conflict.example")
-		doc.append(
-			"conflicts",
-			{
-				"matched_doctype": "Deal Registration",
-				"matched_record": self.b_deal,
-				"matched_name": "Initech Corporation",
-				"matched_partner": B_NAME,
-				"score": 100,
-				"is_hard": 1,
-				"reason": "B private note",
-			},
+		# tests skip versions unless asked
+		doc = self.conflicting_with_b(
+			"History Conflict Corp", "history-conflict.example", ignore_version=False
 		)
-		doc.save(ignore_permissions=True, ignore_version=False)  # tests skip versions unless asked
 		doc.reload()
 		doc.conflicts[0].reason = "B private note, again"
 		doc.save(ignore_permissions=True, ignore_version=False)
-		self.created.append(("Deal Registration", doc.name))
 		frappe.db.commit()  # nosemgrep: the server must see the registration and its versions
 		return doc.name
 

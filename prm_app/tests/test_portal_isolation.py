@@ -331,6 +331,26 @@ class PortalFixtures(PRMTestCase):
 		return doc.name
 
 	@classmethod
+	def conflicting_with_b(cls, prospect: str, website: str, ignore_version: bool = True):
+		"""A's registration with a hard conflict row naming B's deal, as the conflict check writes it."""
+		doc = cls.registration(cls.a, prospect, website)
+		doc.append(
+			"conflicts",
+			{
+				"matched_doctype": "Deal Registration",
+				"matched_record": cls.b_deal,
+				"matched_name": "Initech Corporation",
+				"matched_partner": B_NAME,
+				"score": 100,
+				"is_hard": 1,
+				"reason": "B private note",
+			},
+		)
+		doc.save(ignore_permissions=True, ignore_version=ignore_version)
+		cls.created.append(("Deal Registration", doc.name))
+		return doc
+
+	@classmethod
 	def registration(cls, partner, prospect: str, website: str):
 		return frappe.get_doc(
 			{
@@ -1103,21 +1123,7 @@ class TestPortalIsolation(PortalFixtures):
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "deal_registration"), self.b_deal)
 
 	def a_deal_with_conflict_naming_b(self) -> str:
-		doc = self.registration(self.a, "Conflicted Corp", "conflicted.example")
-		doc.append(
-			"conflicts",
-			{
-				"matched_doctype": "Deal Registration",
-				"matched_record": self.b_deal,
-				"matched_name": "Initech Corporation",
-				"matched_partner": B_NAME,
-				"score": 100,
-				"is_hard": 1,
-				"reason": "B private note",
-			},
-		)
-		doc.save(ignore_permissions=True)
-		self.created.append(("Deal Registration", doc.name))
+		doc = self.conflicting_with_b("Conflicted Corp", "conflicted.example")
 		frappe.db.commit()  # nosemgrep: the server must see the conflict rows
 		return doc.name
 
@@ -1303,7 +1309,15 @@ class TestPortalIsolation(PortalFixtures):
 		self.assertNotEqual(broken.status_code, 200)
 		# v15 fails in SQL (answered as a plain server error), v16 refuses the unknown field by name: the
 		# requester's own input may be echoed, SQL and code may not
-		for marker in ("Traceback", 'File "', "pymysql", "OperationalError", "Unknown column", "SELECT", "`tab"):
+		for marker in (
+			"Traceback",
+			'File "',
+			"pymysql",
+			"OperationalError",
+			"Unknown column",
+			"SELECT",
+			"`tab",
+		):
 			self.assertNotIn(marker, broken.text)
 		# five applications per client address and hour, whatever X-Forwarded-For says
 		frappe.cache.delete_value("prm:apply:127.0.0.1")
