@@ -109,10 +109,13 @@ class TestXssBrowser(PortalFixtures):
 		self.assertEqual(status, 200)
 
 	def assert_no_script_ran(self, url: str, ready_js: str | None = None):
-		self.driver.get(self.url + url)
-		deadline = time.time() + 40
-		while ready_js and time.time() < deadline and not self.driver.execute_script(ready_js):
-			time.sleep(0.5)
+		for _attempt in range(2):  # a desk view that stalls on a loaded machine gets one reload
+			self.driver.get(self.url + url)
+			deadline = time.time() + 40
+			while ready_js and time.time() < deadline and not self.driver.execute_script(ready_js):
+				time.sleep(0.5)
+			if not ready_js or self.driver.execute_script(ready_js):
+				break
 		if ready_js:
 			self.assertTrue(self.driver.execute_script(ready_js), f"{url} did not render")
 		time.sleep(1.5)  # images fail to load and handlers fire
