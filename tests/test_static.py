@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "prm_app"
 MODULE = APP / "prm_app"
-DOCTYPES = sorted((MODULE / "doctype").glob("*/*.json"))
+DOCTYPES = sorted(APP.glob("*/doctype/*/*.json"))
 
 
 def hooks() -> dict:
@@ -111,7 +111,9 @@ def test_doctype_json(path):
 	doc = json.loads(path.read_text())
 	if doc.get("doctype") != "DocType":
 		pytest.skip("not a doctype")
-	assert doc["module"] == "PRM App"
+	# the module is the folder the doctype lives in: prm_app/<module folder>/doctype/<name>/<name>.json
+	modules = {m.strip().lower().replace(" ", "_"): m.strip() for m in (APP / "modules.txt").read_text().splitlines() if m.strip()}
+	assert doc["module"] == modules[path.parents[2].name]
 	assert path.stem == doc["name"].lower().replace(" ", "_")
 	assert (path.parent / "__init__.py").exists()
 	assert (path.parent / f"{path.stem}.py").exists()
