@@ -121,7 +121,13 @@ doc_events = {
 }
 
 scheduler_events = {
-	"daily": ["prm_app.payouts.mark_payable", "prm_app.deals.daily", "prm_app.payment_commission.sweep"],
+	"daily": [
+		"prm_app.payouts.mark_payable",
+		"prm_app.deals.daily",
+		"prm_app.payment_commission.sweep",
+		# special pricing (issue 15): approved requests past their validity expire, their Pricing Rules off
+		"prm_app.channel_funds.special_pricing.daily",
+	],
 	"monthly_long": ["prm_app.payouts.monthly_payout_run"],
 	"daily_long": ["prm_app.reconciliation.check_all_companies", "prm_app.tiers.scheduled_evaluation"],
 }
@@ -148,6 +154,9 @@ permission_query_conditions = {
 	"Has Role": "prm_app.permissions.has_role_query",
 	"Dynamic Link": "prm_app.permissions.dynamic_link_query",
 	"User": "prm_app.permissions.user_query",
+	# special pricing (issue 15)
+	"Special Price Request": "prm_app.permissions.special_price_request_query",
+	"Special Price Request Item": "prm_app.permissions.special_price_item_query",
 }
 
 has_permission = {
@@ -159,6 +168,8 @@ has_permission = {
 	"Partner Certification": "prm_app.permissions.owned_permission",
 	"Partner Resource": "prm_app.permissions.resource_permission",
 	"File": "prm_app.permissions.file_permission",
+	# special pricing (issue 15)
+	"Special Price Request": "prm_app.permissions.special_price_request_permission",
 }
 
 # Partner isolation for every request: hidden child tables stay out of list queries, website users and

@@ -196,6 +196,7 @@ def after_install():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	make_special_price_workflow()
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
@@ -208,7 +209,18 @@ def after_migrate():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	make_special_price_workflow()
 	compile_translations()
+
+
+# --- special pricing (issue 15) ---
+
+
+def make_special_price_workflow():
+	"""The approval Workflow of Special Price Requests, made once (a customer may edit it afterwards)."""
+	from prm_app.channel_funds.special_pricing import make_workflow
+
+	make_workflow()
 
 
 def compile_translations():

@@ -28,8 +28,11 @@ def payable_on(posting_date) -> str:
 
 
 def is_payable(commission, on_date=None) -> bool:
-	"""Holding period over and, when PRM Settings require it, approved."""
+	"""Holding period over and, when PRM Settings require it or the commission needs review (a special
+	price, issue 15), approved."""
 	if not commission.payable_on or getdate(commission.payable_on) > getdate(on_date or nowdate()):
+		return False
+	if commission.get("needs_review") and not commission.approved:
 		return False
 	return bool(commission.approved) or not settings().require_approval
 
@@ -62,6 +65,7 @@ def refresh_commission(name: str) -> None:
 			"against_commission",
 			"payable_on",
 			"approved",
+			"needs_review",
 			"status",
 		],
 		as_dict=True,
@@ -182,7 +186,16 @@ def payout_candidates(
 			"journal_entry": ("is", "set"),
 			"posting_date": ("<=", to_date),
 		},
-		fields=["name", "posting_date", "sales_invoice", "journal_entry", "payable_on", "approved", "status"],
+		fields=[
+			"name",
+			"posting_date",
+			"sales_invoice",
+			"journal_entry",
+			"payable_on",
+			"approved",
+			"needs_review",
+			"status",
+		],
 		order_by="posting_date, name",
 	)
 	outstanding = outstanding_by_journal(supplier, company, [c.journal_entry for c in commissions])

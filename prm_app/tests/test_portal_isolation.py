@@ -24,13 +24,17 @@ from werkzeug.serving import make_server
 from prm_app.tests import PRMTestCase
 from prm_app.tests.utils import (
 	COMPANY,
+	CUSTOMER,
 	account,
+	approve_registration_for_test,
 	make_company,
 	make_invoice,
 	make_partner,
 	make_plan,
 	make_portal_user,
+	make_special_price_request,
 	make_tier,
+	set_list_price,
 )
 
 PASSWORD = "Portal-Test-9f3!x"
@@ -175,6 +179,7 @@ class PortalFixtures(PRMTestCase):
 		cls.b_invoice = frappe.db.get_value("Partner Commission", cls.b_commission, "sales_invoice")
 		cls.b_deal = cls.track(cls.registration(cls.b, "Initech Corporation", "initech.com"))
 		cls.a_deal = cls.track(cls.registration(cls.a, "Umbrella Corporation", "umbrella.example"))
+		cls.make_special_price_fixtures()
 		cls.b_payout = cls.track(
 			frappe.get_doc(
 				{
@@ -243,6 +248,24 @@ class PortalFixtures(PRMTestCase):
 		}
 		frappe.db.commit()  # nosemgrep: the HTTP server's own connection must see the fixtures
 		cls.server, cls.url = start_server()
+
+	@classmethod
+	def make_special_price_fixtures(cls):
+		"""Special pricing (issue 15): B's request on B's approved deal."""
+		set_list_price("_PRM Software", 1000)
+		cls.b_priced_deal = cls.track(cls.registration(cls.b, "Initech Pricing", "initech-pricing.example"))
+		approve_registration_for_test(cls.b_priced_deal, CUSTOMER)
+		cls.b_special_price = cls.track(
+			make_special_price_request(
+				cls.b_priced_deal,
+				"_PRM Software",
+				qty=3,
+				requested_price=900,
+				partner=B_NAME,
+				justification="B private note",
+				ignore_permissions=True,
+			)
+		)
 
 	@classmethod
 	def tearDownClass(cls):
@@ -416,6 +439,7 @@ class PortalFixtures(PRMTestCase):
 			"Deal Registration": self.b_deal,
 			"Partner Tier History": self.b_history,
 			"Partner Certification": self.b_certification,
+			"Special Price Request": self.b_special_price,
 		}
 
 
