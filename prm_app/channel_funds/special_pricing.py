@@ -130,12 +130,47 @@ def expire_requests(today=None) -> list[str]:
 	for name in frappe.get_all(
 		DOCTYPE, filters={"status": "Approved", "valid_upto": ("<", today)}, pluck="name"
 	):
-		doc = frappe.get_doc(DOCTYPE, name)
-		doc.status = "Expired"
-		doc.flags.ignore_permissions = True
-		doc.save()
-		expired.append(name)
+		# one request that cannot be saved (a customer's Workflow change, a deleted rule) keeps the rest going
+		with frappe.database.savepoint(catch=Exception):
+			doc = frappe.get_doc(DOCTYPE, name)
+			doc.status = "Expired"
+			doc.flags.ignore_permissions = True
+			doc.save()
+			expired.append(name)
+		if name not in expired:
+			frappe.log_error(
+				title=f"Special price request {name} not expired",
+				reference_doctype=DOCTYPE,
+				reference_name=name,
+			)
 	return expired
+
+
+def overlapping_request(request) -> frappe._dict | None:
+	"""A line of another Approved request for the same customer and one of the request's items whose
+	validity overlaps the request's."""
+	items = [row.item_code for row in request.items]
+	if not items or not request.customer:
+		return None
+	req, row = frappe.qb.DocType(DOCTYPE), frappe.qb.DocType(ITEM_DOCTYPE)
+	found = (
+		frappe.qb.from_(row)
+		.join(req)
+		.on(req.name == row.parent)
+		.select(row.parent, row.item_code)
+		.where(
+			(req.status == "Approved")
+			& (req.name != (request.name or ""))
+			& (req.customer == request.customer)
+			& (req.company == request.company)
+			& row.item_code.isin(items)
+			& (req.valid_from <= request.valid_upto)
+			& (req.valid_upto >= request.valid_from)
+		)
+		.limit(1)
+		.run(as_dict=True)
+	)
+	return found[0] if found else None
 
 
 def daily() -> None:

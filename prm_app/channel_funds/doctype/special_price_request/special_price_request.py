@@ -306,8 +306,21 @@ class SpecialPriceRequest(Document):
 				row.granted_price = row.requested_price
 		self.price_items()
 		self.check_approver()  # the granted prices may be deeper than the requested ones
+		self.check_no_overlap()
 		self.approved_by = frappe.session.user
 		self.approved_on = now_datetime()
+
+	def check_no_overlap(self):
+		"""Two granted prices for one customer, item and period would make ERPNext refuse that customer's
+		sales documents (two Pricing Rules of the same priority): the older one is withdrawn first."""
+		clash = special_pricing.overlapping_request(self)
+		if clash:
+			frappe.throw(
+				_(
+					"Special price request {0} already grants customer {1} a price for item {2} in this period: withdraw it first."
+				).format(clash.parent, self.customer, clash.item_code),
+				title=_("Overlapping Special Price"),
+			)
 
 	@frappe.whitelist()
 	def withdraw(self):

@@ -167,6 +167,7 @@ class SpecialPricingCase(PRMTestCase):
 			frappe.db.get_value("Special Price Request Item", {"parent": deep.name}, "pricing_rule")
 		)
 
+		self.act(shallow, "Withdraw", PARTNER_MANAGER)  # one granted price per customer, item and period
 		approved = self.act(deep, "Approve", SALES_MANAGER)
 		self.assertEqual(approved.status, "Approved")
 
@@ -178,6 +179,14 @@ class SpecialPricingCase(PRMTestCase):
 		doc.save()
 		self.assertEqual(doc.approval_level, "Sales Manager")
 		self.assertRaises(frappe.ValidationError, self.act, doc, "Approve", PARTNER_MANAGER)
+
+	def test_overlapping_grant_for_the_same_customer_and_item_refused(self):
+		self.act(self.request(requested_price=900), "Approve", PARTNER_MANAGER)
+		second = self.request(requested_price=950)
+		self.assertRaisesRegex(
+			frappe.ValidationError, "withdraw it first", self.act, second, "Approve", PARTNER_MANAGER
+		)
+		self.assertEqual(frappe.db.get_value(second.doctype, second.name, "status"), "Pending Approval")
 
 	def test_rejection_needs_a_reason(self):
 		doc = self.request()
