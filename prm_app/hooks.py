@@ -236,6 +236,13 @@ standard_portal_menu_items = [
 # "partner" and answers 500)
 website_route_rules = [{"from_route": "/partner/deal/<name>", "to_route": "partner/deal"}]
 
+# special pricing (issue 15): "Create > Special Price Request" on the documents a request starts from
+doctype_js = {
+	"Opportunity": "public/js/special_price_request_button.js",
+	"Quotation": "public/js/special_price_request_button.js",
+	"Deal Registration": "public/js/special_price_request_button.js",
+}
+
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
 }

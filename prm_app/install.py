@@ -231,6 +231,7 @@ def compile_translations():
 
 def before_uninstall():
 	delete_custom_fields()
+	frappe.delete_doc_if_exists("Workflow", "Special Price Approval")  # special pricing (issue 15)
 	for name in frappe.get_all("Custom Field", filters={"dt": ("in", DIMENSION_DOCTYPES)}, pluck="name"):
 		frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 
