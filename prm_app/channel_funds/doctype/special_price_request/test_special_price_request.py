@@ -374,3 +374,46 @@ class SpecialPricingCase(PRMTestCase):
 		self.assertEqual(flt(by_name[granted.name]["granted_discount"]), 10)
 		self.assertIsNone(by_name[rejected.name]["granted_discount"])
 		self.assertEqual(flt(by_name[rejected.name]["margin_given_away"]), 0)
+
+	# --- staff on an Opportunity; the Workflow -----------------------------------------------------
+
+	def test_staff_request_on_an_opportunity_takes_its_customer_and_deal(self):
+		opportunity = frappe.get_doc(
+			{
+				"doctype": "Opportunity",
+				"opportunity_from": "Customer",
+				"party_name": DEAL_CUSTOMER,
+				"company": COMPANY,
+				"deal_registration": self.deal,
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(SALES_MANAGER)
+		doc = make_special_price_request(None, ITEM, requested_price=950, opportunity=opportunity.name)
+		self.assertEqual(
+			(doc.customer, doc.deal_registration, doc.partner, doc.company),
+			(DEAL_CUSTOMER, self.deal, self.partner.name, COMPANY),
+		)
+
+	def test_workflow_made_once_and_never_overwritten(self):
+		name = frappe.db.get_value("Workflow", {"document_type": "Special Price Request"})
+		self.assertEqual(name, special_pricing.WORKFLOW)
+		workflow = frappe.get_doc("Workflow", name)
+		approvals = {(t.allowed, t.condition) for t in workflow.transitions if t.action == "Approve"}
+		self.assertEqual(
+			approvals,
+			{("Partner Manager", 'doc.approval_level == "Partner Manager"'), ("Sales Manager", None)},
+		)
+		# a customer's change (here: Sales Managers no longer reject) survives migrate (rolled back after
+		# the test; the caches are cleared after the rollback)
+		self.addCleanup(frappe.clear_cache, doctype="Special Price Request")
+		self.addCleanup(frappe.clear_document_cache, "Workflow", name)
+		workflow.transitions = [
+			t for t in workflow.transitions if not (t.action == "Reject" and t.allowed == "Sales Manager")
+		]
+		workflow.save(ignore_permissions=True)
+		self.assertIsNone(special_pricing.make_workflow())
+		self.assertFalse(
+			frappe.db.exists(
+				"Workflow Transition", {"parent": name, "action": "Reject", "allowed": "Sales Manager"}
+			)
+		)
