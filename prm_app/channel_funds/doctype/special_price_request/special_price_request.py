@@ -49,6 +49,16 @@ class SpecialPriceRequest(Document):
 	def on_update(self):
 		special_pricing.sync_pricing_rules(self)
 
+	def on_trash(self):
+		"""A request that made Pricing Rules stays (the invoices priced by them point at it): withdraw it."""
+		if any(row.pricing_rule for row in self.items):
+			frappe.throw(
+				_("Special price request {0} made Pricing Rules: withdraw it instead of deleting it.").format(
+					self.name
+				),
+				title=_("Not Allowed"),
+			)
+
 	# --- who and what ------------------------------------------------------------------------------------
 
 	def set_partner_of_user(self):

@@ -269,6 +269,16 @@ class SpecialPricingCase(PRMTestCase):
 		self.assertRaises(frappe.ValidationError, doc.withdraw)
 		self.assertRaises(frappe.ValidationError, self.act, doc, "Approve", SALES_MANAGER)
 
+	def test_a_request_that_made_pricing_rules_cannot_be_deleted(self):
+		draft = self.request(submit=False)
+		frappe.delete_doc(draft.doctype, draft.name)
+		self.assertFalse(frappe.db.exists(draft.doctype, draft.name))
+		doc = self.act(self.request(requested_price=880), "Approve", PARTNER_MANAGER)
+		self.assertRaisesRegex(
+			frappe.ValidationError, "withdraw it instead", frappe.delete_doc, doc.doctype, doc.name
+		)
+		self.assertEqual(frappe.db.get_value("Pricing Rule", doc.items[0].pricing_rule, "disable"), 0)
+
 	def test_expiry_job_disables_the_pricing_rule(self):
 		doc = self.act(self.request(requested_price=880), "Approve", PARTNER_MANAGER)
 		self.assertEqual(special_pricing.expire_requests(today=nowdate()), [])  # valid until in 30 days
