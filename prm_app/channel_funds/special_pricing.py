@@ -198,7 +198,7 @@ def review_reason(si, plan_name: str | None) -> str | None:
 	the invoice's lines: the reason shown on the commission."""
 	if (
 		not plan_name
-		or frappe.db.get_value("Commission Plan", plan_name, "special_price_commission") != REVIEW
+		or frappe.get_cached_value("Commission Plan", plan_name, "special_price_commission") != REVIEW
 	):
 		return None
 	rules = special_price_rules_of(si)
