@@ -92,12 +92,17 @@ class SpecialPriceRequest(Document):
 				self.partner = self.partner or deal.partner
 				self.customer = self.customer or deal.customer
 		if is_partner_user():
-			# a partner user never names the customer: the deal registration's (set by the vendor)
-			self.customer = (
-				frappe.db.get_value("Deal Registration", self.deal_registration, "customer")
-				if self.deal_registration
-				else None
-			)
+			# a partner user never names the customer: the deal registration's while a Draft, then the
+			# stored one (the vendor may have set it for a deal not yet converted to a customer)
+			before = self.get_doc_before_save()
+			if before and before.status != "Draft":
+				self.customer = before.customer
+			else:
+				self.customer = (
+					frappe.db.get_value("Deal Registration", self.deal_registration, "customer")
+					if self.deal_registration
+					else None
+				)
 
 	def set_partner_fields(self):
 		if self.partner:
@@ -182,9 +187,11 @@ class SpecialPriceRequest(Document):
 			if not old:
 				rows_changed = True
 				continue
-			for field in ("item_code", "qty", "min_qty", "requested_price", "requested_discount"):
-				if str(row.get(field) or 0) != str(old.get(field) or 0):
-					rows_changed = True
+			if row.item_code != old.item_code or any(
+				flt(row.get(field)) != flt(old.get(field))
+				for field in ("qty", "min_qty", "requested_price", "requested_discount")
+			):
+				rows_changed = True
 			if before.status != "Pending Approval" and flt(row.granted_price) != flt(old.granted_price):
 				rows_changed = True
 		if changed or rows_changed:

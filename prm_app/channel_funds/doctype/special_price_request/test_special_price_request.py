@@ -279,6 +279,27 @@ class SpecialPricingCase(PRMTestCase):
 		)
 		self.assertEqual(frappe.db.get_value("Pricing Rule", doc.items[0].pricing_rule, "disable"), 0)
 
+	def test_customer_set_by_staff_for_a_deal_not_yet_converted(self):
+		frappe.db.set_value("Deal Registration", self.deal, "customer", None)
+		doc = self.request(requested_price=880)
+		self.assertIsNone(doc.customer)
+		self.assertRaisesRegex(frappe.ValidationError, "customer", self.act, doc, "Approve", PARTNER_MANAGER)
+		frappe.set_user(PARTNER_MANAGER)
+		doc = frappe.get_doc(doc.doctype, doc.name)
+		doc.customer = DEAL_CUSTOMER
+		doc.save()
+		frappe.set_user("Administrator")
+		doc = self.act(doc, "Approve", PARTNER_MANAGER)
+		self.assertEqual(
+			frappe.db.get_value("Pricing Rule", doc.items[0].pricing_rule, "customer"), DEAL_CUSTOMER
+		)
+		frappe.set_user(PARTNER_USER)
+		special_pricing_portal.withdraw_special_price(doc.name)  # the stored customer stays
+		frappe.set_user("Administrator")
+		self.assertEqual(
+			frappe.db.get_value(doc.doctype, doc.name, ["status", "customer"]), ("Withdrawn", DEAL_CUSTOMER)
+		)
+
 	def test_expiry_job_disables_the_pricing_rule(self):
 		doc = self.act(self.request(requested_price=880), "Approve", PARTNER_MANAGER)
 		self.assertEqual(special_pricing.expire_requests(today=nowdate()), [])  # valid until in 30 days
