@@ -127,6 +127,14 @@ class TestSpecialPricingPortal(PortalFixtures):
 				},
 			)
 		)
+		# Frappe's Workflow Action rows name the request for the roles that may act on it (Partner among
+		# them): a partner user (no desk) cannot list them
+		self.assertTrue(frappe.db.exists("Workflow Action", {"reference_name": name}))
+		actions = http.get(
+			f"{self.url}/api/resource/Workflow Action",
+			params={"fields": json.dumps(["name", "reference_name"]), "limit_page_length": 0},
+		)
+		self.assert_refused_or_empty(actions, name)
 		self.assert_refused(self.request_price(http, self.b_priced_deal))
 		deal_page = http.get(f"{self.url}/partner/deal", params={"name": self.b_priced_deal})
 		self.assertNotEqual(deal_page.status_code, 200)
