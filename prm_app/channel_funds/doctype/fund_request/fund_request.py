@@ -103,13 +103,19 @@ class FundRequest(Document):
 
 	@frappe.whitelist()
 	def submit_request(self):
-		"""The partner (or staff for it) sends a Draft or returned request for approval."""
+		"""Staff (desk) send a Draft or returned request for approval for the partner."""
 		self.check_permission("write")
-		stored = frappe.get_doc(self.doctype, self.name)  # the stored record, not what a request carries
-		if stored.status not in EDITABLE:
-			frappe.throw(_("Only a draft or returned request can be submitted."), title=_("Wrong Status"))
-		stored.status = rules.SUBMITTED
-		stored.flags.submitting = True
-		stored.flags.ignore_permissions = True
-		stored.save()
-		return stored.status
+		return send_for_approval(self.name)
+
+
+def send_for_approval(name: str) -> str:
+	"""Draft or Returned for information -> Submitted, on the stored record (not what a request carries).
+	Callers check who may do it: the desk method (write permission), the portal (the partner's own)."""
+	stored = frappe.get_doc("Fund Request", name)
+	if stored.status not in EDITABLE:
+		frappe.throw(_("Only a draft or returned request can be submitted."), title=_("Wrong Status"))
+	stored.status = rules.SUBMITTED
+	stored.flags.submitting = True
+	stored.flags.ignore_permissions = True
+	stored.save()
+	return stored.status
