@@ -310,6 +310,135 @@ class TestFundsLedger(PRMTestCase):
 		)
 		self.assertBalance(claimed=2000, reimbursed=0)
 
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_open_clawback_nets_against_the_claim_invoice(self):
+		"""A partner owing a clawback back gets its claim paid net of it: ERPNext's reconciliation of the
+		clawback journal against the Purchase Invoice, and a Payment Entry for the rest."""
+		from prm_app.tests.utils import make_return, supplier_payable
+
+		plan = make_plan("_PRM Funds Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.partner.commission_plan = plan
+		self.partner.save()
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		first = self.payout(add_days(nowdate(), -30), nowdate())
+		self.assertEqual(first.net_amount, 100)
+		make_return(si)  # the paid commission is clawed back: the partner owes 100
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		claim = make_claim(request, claimed=2000, actual_cost=4000)
+		pi, supplier = claim.purchase_invoice, self.partner.supplier
+		second = self.payout(add_days(nowdate(), 1), add_days(nowdate(), 30), submit=False)
+		self.assertEqual(
+			(second.total_clawback, second.total_fund_claims, second.net_amount), (-100, 2000, 1900)
+		)
+		second.submit()
+		pe = frappe.db.get_value("Partner Payout", second.name, "payment_entry")
+		self.assertEqual(
+			gl_rows(pe, "Payment Entry"),
+			[(account("Cash"), 0.0, 1900.0, None), (account("Creditors"), 1900.0, 0.0, supplier)],
+		)
+		self.assertEqual(
+			ple_rows(pe, "Payment Entry"), [(account("Creditors"), supplier, "Purchase Invoice", pi, -1900.0)]
+		)
+		self.assertEqual(invoice_outstanding(pi), 0)
+		self.assertEqual(supplier_payable(supplier), 0)
+		self.assertEqual(frappe.db.get_value("Fund Claim", claim.name, "status"), "Paid")
+		self.assertBalance(claimed=2000, reimbursed=2000)
+
+	def payout(self, from_date, to_date, submit=True):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Partner Payout",
+				"partner": self.partner.name,
+				"company": COMPANY,
+				"from_date": from_date,
+				"to_date": to_date,
+				"posting_date": nowdate(),
+			}
+		).insert()
+		if submit:
+			doc.submit()
+		return doc
+
+	def test_return_for_information_then_resubmit(self):
+		request = make_request(self.fund, self.partner)
+		with self.assertRaises(frappe.ValidationError):
+			funds.return_request(request, "")
+		funds.return_request(request, "Which audience? Send the agenda.")
+		doc = frappe.get_doc("Fund Request", request)
+		self.assertEqual(
+			(doc.status, doc.decision_note), ("Returned for information", "Which audience? Send the agenda.")
+		)
+		doc.description = "Webinar for 200 IT managers; agenda attached"
+		doc.save()
+		doc.submit_request()
+		self.assertEqual(frappe.db.get_value("Fund Request", request, "status"), "Submitted")
+		funds.approve_request(request)
+		doc.reload()
+		doc.description = "changed after approval"
+		with self.assertRaises(frappe.ValidationError):
+			doc.save()
+
+	def test_rejected_claim_reserves_and_invoices_nothing(self):
+		from prm_app.channel_funds import claims
+
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		claim = make_claim(request, submit=False)
+		claims.send_for_approval(claim)
+		claims.reject_claim(claim.name, "The invoice is not for this event")
+		claim.reload()
+		self.assertEqual((claim.status, claim.docstatus, claim.purchase_invoice), ("Rejected", 0, None))
+		self.assertFalse(frappe.db.exists("Purchase Invoice", {"prm_fund_claim": claim.name}))
+		self.assertBalance(reserved=3000, claimed=0, available=2000)
+
+	def test_percentage_of_revenue_allocation_from_invoices(self):
+		partner = make_partner("_PRM Funds Revenue Partner")
+		make_invoice(partner, [("_PRM Hardware", 2, 1000)])
+		fund = make_fund(
+			fund_name="_PRM Revenue MDF",
+			allocation_method="Percentage of revenue",
+			revenue_percentage=5,
+			cap_per_partner=80,
+			revenue_from_date=add_days(nowdate(), -1),
+			revenue_to_date=nowdate(),
+		)
+		preview = {r["partner"]: r for r in funds.preview_allocation(fund)}
+		self.assertEqual(preview[partner.name]["amount"], 80)  # 5 % of 2,000 = 100, capped at 80
+		self.assertIn("capped at 80.00", preview[partner.name]["explanation"])
+		self.assertEqual(preview[self.partner.name]["amount"], 0)  # no revenue
+		funds.run_allocation(fund)
+		self.assertEqual(
+			frappe.db.get_value("Fund Allocation", {"fund": fund, "partner": partner.name}, "allocated"), 80
+		)
+
+	def test_mdf_roi_attributes_leads_deals_and_revenue(self):
+		from prm_app.channel_funds.report.mdf_roi.mdf_roi import execute
+		from prm_app.tests.utils import make_customer
+
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		csv_url = proof_file(
+			"roi-leads.csv", b"email,first name,company\nceo@roi-globex.example,Hank,Roi Globex\n"
+		)
+		make_claim(
+			request,
+			claimed=1500,
+			proofs=[
+				{"proof_type": "Invoice", "file": proof_file()},
+				{"proof_type": "Lead list (CSV)", "file": csv_url},
+			],
+		)
+		lead = frappe.db.get_value("Lead", {"email_id": "ceo@roi-globex.example"})
+		customer = make_customer("_PRM Roi Globex")
+		frappe.db.set_value("Customer", customer, "lead_name", lead)
+		make_invoice(self.partner, [("_PRM Software", 1, 6000)], customer=customer)
+		_columns, rows = execute({"fund": self.fund})
+		row = next(r for r in rows if r["fund_request"] == request)
+		self.assertEqual(
+			(row["leads"], row["invoiced_revenue"], row["fund_cost"], row["roi"]), (1, 6000, 1500, 4)
+		)
+
 	# --- expiry -----------------------------------------------------------------------------------------------
 
 	def test_expiry_releases_the_reserve(self):
