@@ -92,6 +92,14 @@ def test_partner_listed_twice_refused():
 		)
 
 
+def test_reallocation_keeps_commitments():
+	a = funds.Allocation("A", D("500.00"), "fixed 500.00 per partner")
+	assert funds.keep_commitments(a, D("400"), D("0")) is a
+	kept = funds.keep_commitments(a, D("900"), D("100"))  # 900 committed, 100 of it from adjustments
+	assert kept.amount == D("800")
+	assert "kept at 800.00" in kept.explanation
+
+
 def test_allocate_frame_equals_allocate():
 	lines = pd.DataFrame(
 		{"partner": ["A", "B", "A", "C", "A"], "base_net_amount": [60000.0, 40000.0, 40000.0, -500.0, 0.1]}

@@ -78,7 +78,25 @@ def compute_allocations(fund) -> list[rules.Allocation]:
 			frappe.throw(_("Set the revenue period (Revenue From and Revenue To) of the fund."))
 		revenue = partner_revenue(fund.company, fund.revenue_from_date, fund.revenue_to_date)
 	inputs = [rules.PartnerInput(p.name, p.tier, revenue.get(p.name, Decimal(0))) for p in partners]
-	return engine_call(rules.allocate, allocation_rule(fund), inputs)
+	allocations = engine_call(rules.allocate, allocation_rule(fund), inputs)
+	committed = {
+		a.partner: a
+		for a in frappe.get_all(
+			"Fund Allocation",
+			filters={"fund": fund.name},
+			fields=["partner", "reserved", "claimed", "adjustment_amount"],
+		)
+	}
+	return [
+		rules.keep_commitments(
+			a,
+			dec(committed[a.partner].reserved) + dec(committed[a.partner].claimed),
+			dec(committed[a.partner].adjustment_amount),
+		)
+		if a.partner in committed
+		else a
+		for a in allocations
+	]
 
 
 @frappe.whitelist()

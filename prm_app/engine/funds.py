@@ -158,6 +158,19 @@ def scale_to_total(amounts: list[Decimal], total: Decimal, precision: int) -> li
 	return floors
 
 
+def keep_commitments(allocation: Allocation, committed: Decimal, adjustments: Decimal = ZERO) -> Allocation:
+	"""A re-allocation never takes a partner below what it has already been promised (approved and
+	claimed): the rule's amount plus the logged adjustments stays at least ``committed``."""
+	floor = to_decimal(committed) - to_decimal(adjustments)
+	if allocation.amount >= floor:
+		return allocation
+	return Allocation(
+		allocation.partner,
+		floor,
+		f"{allocation.explanation}; kept at {floor:,.2f}: already approved or claimed",
+	)
+
+
 def allocate_frame(rule: AllocationRule, partners, lines):
 	"""The same allocation for many partners with pandas: ``partners`` has columns partner, tier;
 	``lines`` has partner, base_net_amount (previous-period invoice lines, credit notes negative).

@@ -81,6 +81,16 @@ class TestFundsLedger(PRMTestCase):
 		)
 		self.assertBalance(allocated=5000, available=5000, reserved=0)
 
+	def test_reallocation_never_goes_below_commitments(self):
+		request = make_request(self.fund, self.partner, requested=3000)
+		funds.approve_request(request)
+		frappe.db.set_value("Fund", self.fund, "amount_per_partner", 1000)
+		preview = {r["partner"]: r for r in funds.preview_allocation(self.fund)}
+		self.assertEqual(preview[self.partner.name]["amount"], 3000)
+		self.assertIn("already approved or claimed", preview[self.partner.name]["explanation"])
+		funds.run_allocation(self.fund)
+		self.assertBalance(allocated=3000, reserved=3000, available=0)
+
 	def test_adjustment_logged_with_reason_and_user(self):
 		with self.assertRaises(frappe.ValidationError):
 			funds.adjust_allocation(self.fund, self.partner.name, 500, " ")
