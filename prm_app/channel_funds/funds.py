@@ -156,8 +156,19 @@ def run_allocation(fund: str) -> dict:
 		result["updated" if name else "created"] += 1
 		if i % 500 == 499:
 			commit_job()
-	doc.db_set({"allocated_amount": flt(sum(a.amount for a in allocations)), "status": "Active"})
+	if doc.status == "Draft":
+		doc.db_set("status", "Active")
+	refresh_fund_total(fund)
 	return result
+
+
+def refresh_fund_total(fund: str) -> None:
+	"""The fund's allocated amount: its allocations with their adjustments."""
+	allocation = frappe.qb.DocType("Fund Allocation")
+	total = (
+		frappe.qb.from_(allocation).select(Sum(allocation.allocated)).where(allocation.fund == fund).run()[0][0]
+	)
+	frappe.db.set_value("Fund", fund, "allocated_amount", flt(total), update_modified=False)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -183,7 +194,8 @@ def adjust_allocation(fund: str, partner: str, amount: float, reason: str) -> st
 	doc.flags.adjusting = True
 	doc.save()
 	name = allocation_of(fund, partner, create=True)
-	refresh_allocation(name, allow_negative=True)
+	refresh_allocation(name)
+	refresh_fund_total(fund)
 	return name
 
 
@@ -242,7 +254,7 @@ def balance_of(fund: str, partner: str, exclude_request: str | None = None) -> r
 	)
 
 
-def refresh_allocation(name: str, allow_negative: bool = False) -> None:
+def refresh_allocation(name: str) -> None:
 	"""Store the derived balance on the Fund Allocation (read-only fields, never typed)."""
 	alloc = frappe.db.get_value("Fund Allocation", name, ["fund", "partner", "base_amount"], as_dict=True)
 	if not alloc:

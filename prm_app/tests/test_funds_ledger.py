@@ -94,7 +94,9 @@ class TestFundsLedger(PRMTestCase):
 	def test_adjustment_logged_with_reason_and_user(self):
 		with self.assertRaises(frappe.ValidationError):
 			funds.adjust_allocation(self.fund, self.partner.name, 500, " ")
+		before = frappe.db.get_value("Fund", self.fund, "allocated_amount")
 		funds.adjust_allocation(self.fund, self.partner.name, 500, "Top performer bonus")
+		self.assertEqual(frappe.db.get_value("Fund", self.fund, "allocated_amount") - before, 500)
 		row = frappe.get_doc("Fund", self.fund).adjustments[-1]
 		self.assertEqual(
 			(row.amount, row.reason, row.adjusted_by), (500, "Top performer bonus", "Administrator")
