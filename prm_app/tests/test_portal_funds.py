@@ -152,3 +152,48 @@ class TestPortalFunds(PortalFixtures):
 		finally:
 			frappe.delete_doc("Fund", other.name, force=True, ignore_permissions=True)
 			frappe.db.commit()  # nosemgrep: undo the committed fund
+
+	def test_manager_actions_and_direct_writes_refused(self):
+		http = self.session()
+		b_request, b_claim = self.b_funds["Fund Request"], self.b_funds["Fund Claim"]
+		own = self.post(http, CREATE_REQUEST, self.request_args(activity_title="Trade show")).json()[
+			"message"
+		]
+		for method, args in (
+			("prm_app.channel_funds.funds.approve_request", {"name": own["name"]}),
+			("prm_app.channel_funds.funds.approve_request", {"name": b_request}),
+			("prm_app.channel_funds.funds.reject_request", {"name": b_request, "reason": "x"}),
+			("prm_app.channel_funds.funds.return_request", {"name": own["name"], "information": "x"}),
+			(
+				"prm_app.channel_funds.funds.adjust_allocation",
+				{"fund": self.fund, "partner": A_NAME, "amount": 9999, "reason": "x"},
+			),
+			("prm_app.channel_funds.funds.preview_allocation", {"fund": self.fund}),
+			("prm_app.channel_funds.funds.apply_allocation", {"fund": self.fund}),
+			("prm_app.channel_funds.claims.reject_claim", {"name": b_claim, "reason": "x"}),
+			(
+				"prm_app.channel_funds.report.open_fund_commitments.open_fund_commitments.make_accrual",
+				{"company": "x", "period_end": nowdate(), "accrual_account": "x"},
+			),
+		):
+			with self.subTest(method=method, args=args):
+				self.assert_refused(self.post(http, method, args))
+		# no REST writes: a request made, or an own request approved, through the resource API is refused
+		created = http.post(
+			f"{self.url}/api/resource/Fund Request",
+			json=self.request_args(partner=A_NAME, status="Approved", approved_amount=1500),
+			headers={"X-Frappe-CSRF-Token": http.csrf},
+		)
+		self.assert_refused(created)
+		changed = http.put(
+			f"{self.url}/api/resource/Fund Request/{own['name']}",
+			json={"status": "Approved", "approved_amount": 1500},
+			headers={"X-Frappe-CSRF-Token": http.csrf},
+		)
+		self.assert_refused(changed)
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value("Fund Request", own["name"], ["status", "approved_amount"]), ("Submitted", 0)
+		)
+		self.assertEqual(frappe.db.get_value("Fund Request", b_request, "status"), "Partially approved")
+		self.assertEqual(frappe.db.get_value("Fund Claim", b_claim, "status"), "Pending approval")
