@@ -197,3 +197,19 @@ class TestPortalFunds(PortalFixtures):
 		)
 		self.assertEqual(frappe.db.get_value("Fund Request", b_request, "status"), "Partially approved")
 		self.assertEqual(frappe.db.get_value("Fund Claim", b_claim, "status"), "Pending approval")
+
+	def test_partner_text_is_sanitised_for_staff(self):
+		http = self.session()
+		payload = '<img src=x onerror="alert(1)"><script>alert(2)</script>Launch'
+		response = self.post(
+			http, CREATE_REQUEST, self.request_args(activity_title=payload, description=payload)
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		frappe.db.rollback()
+		stored = frappe.db.get_value(
+			"Fund Request", response.json()["message"]["name"], ["activity_title", "description"]
+		)
+		for value in stored:
+			self.assertNotIn("<script", value)
+			self.assertNotIn("onerror", value)
+			self.assertIn("Launch", value)
