@@ -246,3 +246,41 @@ doctype_js = {
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
 }
+
+# --- Channel Funds (issue 15): market development funds ---------------------------------------------------------
+# a claim's Purchase Invoice: cancelling it cancels the claim; payments of it (Payment Entry, a payout's,
+# or a journal) update the claim's reimbursed amount
+doc_events["Purchase Invoice"] = {"on_cancel": "prm_app.channel_funds.claims.on_purchase_invoice_cancel"}
+for _doctype in ("Payment Entry", "Journal Entry"):
+	for _event in ("on_submit", "on_cancel", "on_update_after_submit"):
+		_handlers = doc_events[_doctype].get(_event) or []
+		doc_events[_doctype][_event] = [
+			*([_handlers] if isinstance(_handlers, str) else _handlers),
+			"prm_app.channel_funds.claims.on_payment_change",
+		]
+scheduler_events["daily"].append("prm_app.channel_funds.funds.expire_requests")
+permission_query_conditions.update(
+	{
+		"Fund Request": "prm_app.permissions.owned_query",
+		"Fund Claim": "prm_app.permissions.owned_query",
+		"Fund Allocation": "prm_app.permissions.owned_query",
+		"Fund Claim Proof": "prm_app.channel_funds.permissions.claim_proof_query",
+	}
+)
+has_permission.update(
+	{
+		"Fund Request": "prm_app.permissions.owned_permission",
+		"Fund Claim": "prm_app.permissions.owned_permission",
+		"Fund Allocation": "prm_app.permissions.owned_permission",
+	}
+)
+auto_cancel_exempted_doctypes.append("Fund Claim")
+standard_portal_menu_items.append(
+	{
+		"title": "Marketing Funds",
+		"route": "/partner/funds",
+		"reference_doctype": "Fund Request",
+		"role": "Partner",
+	}
+)
+# --- end Channel Funds -------------------------------------------------------------------------------------------

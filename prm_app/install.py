@@ -8,6 +8,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from prm_app import deal_keys
+from prm_app.channel_funds.setup import CUSTOM_FIELDS as FUNDS_CUSTOM_FIELDS
 
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
@@ -187,6 +188,16 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 		),
 	],
 }
+
+
+# --- Channel Funds (issue 15): market development funds -------------------------------------------------------
+def _merge_custom_fields(extra: dict[str, list[dict]]) -> None:
+	for doctype, fields in extra.items():
+		CUSTOM_FIELDS.setdefault(doctype, []).extend(fields)
+
+
+_merge_custom_fields(FUNDS_CUSTOM_FIELDS)
+# --- end Channel Funds ------------------------------------------------------------------------------------------
 
 
 def after_install():

@@ -250,10 +250,10 @@ def make_payment_entry(payout):
 		}
 	)
 	add_tax_withholding(pe, payout)
-	for journal, amount in net_clawbacks(payout).items():
+	for (doctype, name), amount in net_clawbacks(payout).items():
 		pe.append(
 			"references",
-			{"reference_doctype": "Journal Entry", "reference_name": journal, "allocated_amount": amount},
+			{"reference_doctype": doctype, "reference_name": name, "allocated_amount": amount},
 		)
 	pe.setup_party_account_field()
 	pe.set_missing_values()
@@ -264,22 +264,28 @@ def make_payment_entry(payout):
 	return pe
 
 
-def net_clawbacks(payout) -> dict[str, float]:
+def net_clawbacks(payout) -> dict[tuple[str, str], float]:
 	"""Settle the payout's open clawbacks against its commissions, as ERPNext's Payment Reconciliation
-	allocates a debit journal to a credit one; returns what each commission journal still owes, which
-	the Payment Entry pays."""
+	allocates a debit journal to a credit one; returns what each commission journal (and fund claim
+	invoice) still owes, keyed by (doctype, name), which the Payment Entry pays."""
 	from erpnext.accounts.utils import reconcile_against_document
 
 	from prm_app.ledger.commission_journal import commission_accounts
 
-	owed = {r.journal_entry: flt(r.amount) for r in payout.commissions if flt(r.amount) > 0}
+	owed = {
+		("Journal Entry", r.journal_entry): flt(r.amount) for r in payout.commissions if flt(r.amount) > 0
+	}
+	# approved fund claims' Purchase Invoices are paid together with the commissions (Channel Funds)
+	owed.update(
+		{("Purchase Invoice", r.purchase_invoice): flt(r.amount) for r in payout.get("fund_claims") or []}
+	)
 	payable = commission_accounts(payout.company).payable
 	for clawback in [r for r in payout.commissions if flt(r.amount) < 0]:
-		for journal in list(owed):
+		for target in list(owed):
 			detail = open_debit_row(clawback.journal_entry, payable, payout.supplier)
 			if not detail:
 				break
-			allocated = min(flt(detail.amount), owed[journal])
+			allocated = min(flt(detail.amount), owed[target])
 			if allocated <= 0:
 				continue
 			reconcile_against_document(
@@ -288,8 +294,8 @@ def net_clawbacks(payout) -> dict[str, float]:
 						voucher_type="Journal Entry",
 						voucher_no=clawback.journal_entry,
 						voucher_detail_no=detail.name,
-						against_voucher_type="Journal Entry",
-						against_voucher=journal,
+						against_voucher_type=target[0],
+						against_voucher=target[1],
 						account=payable,
 						party_type="Supplier",
 						party=payout.supplier,
@@ -304,8 +310,8 @@ def net_clawbacks(payout) -> dict[str, float]:
 					)
 				]
 			)
-			owed[journal] = flt(owed[journal] - allocated, 2)
-	return {journal: amount for journal, amount in owed.items() if amount > 0}
+			owed[target] = flt(owed[target] - allocated, 2)
+	return {target: amount for target, amount in owed.items() if amount > 0}
 
 
 def open_debit_row(journal_entry: str, payable: str, supplier: str) -> frappe._dict | None:

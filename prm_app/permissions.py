@@ -88,6 +88,10 @@ ROLE_DOCTYPES = {
 		"Partner Payout",
 		"Partner Tier History",
 		"Partner Resource",
+		# Channel Funds (issue 15): market development funds are the partner's Finance and Admin users'
+		"Fund Allocation",
+		"Fund Request",
+		"Fund Claim",
 	},
 }
 PARTNER_OWNED = ("Partner Commission", "Partner Payout", "Partner Tier History", "Partner Certification")

@@ -84,6 +84,7 @@ def page_context(context, area: str | None = None, title: str | None = None) -> 
 			{"route": "/partner/deals", "label": _("Deals"), "show": partner.can["deals"]},
 			{"route": "/partner/commissions", "label": _("Commissions"), "show": partner.can["money"]},
 			{"route": "/partner/payouts", "label": _("Payouts"), "show": partner.can["money"]},
+			{"route": "/partner/funds", "label": _("Marketing Funds"), "show": partner.can["money"]},
 			{"route": "/partner/resources", "label": _("Resources"), "show": True},
 			{"route": "/partner/profile", "label": _("Profile"), "show": True},
 		)

@@ -22,6 +22,7 @@ from frappe.utils.password import update_password
 from werkzeug.serving import make_server
 
 from prm_app.tests import PRMTestCase
+from prm_app.tests.funds_utils import partner_fund_records, remove_partner_fund_records
 from prm_app.tests.utils import (
 	COMPANY,
 	CUSTOMER,
@@ -215,6 +216,8 @@ class PortalFixtures(PRMTestCase):
 				}
 			).insert(ignore_permissions=True)
 		)
+		# Channel Funds: B's allocation, approved request and claim awaiting approval
+		cls.b_funds = {doc.doctype: cls.track(doc) for doc in partner_fund_records(B_NAME)}
 		cls.b_file = cls.track(
 			frappe.get_doc(
 				{
@@ -299,6 +302,7 @@ class PortalFixtures(PRMTestCase):
 		for doctype in ("Partner Tier History", "Partner Certification"):
 			for name in frappe.get_all(doctype, {"partner": B_NAME}, pluck="name"):
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		remove_partner_fund_records(B_NAME)
 		for name in frappe.get_all("Partner Payout", {"partner": B_NAME, "docstatus": 0}, pluck="name"):
 			frappe.delete_doc("Partner Payout", name, force=True, ignore_permissions=True)
 		for todo in frappe.get_all(
@@ -439,6 +443,9 @@ class PortalFixtures(PRMTestCase):
 			"Deal Registration": self.b_deal,
 			"Partner Tier History": self.b_history,
 			"Partner Certification": self.b_certification,
+			"Fund Allocation": self.b_funds["Fund Allocation"],
+			"Fund Request": self.b_funds["Fund Request"],
+			"Fund Claim": self.b_funds["Fund Claim"],
 			"Special Price Request": self.b_special_price,
 		}
 
