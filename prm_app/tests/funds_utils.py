@@ -53,7 +53,12 @@ def make_request(fund, partner, requested=3000, submit=True, **values):
 	return doc.name
 
 
-def proof_file(name="invoice.pdf", content=b"%PDF-1.4 proof") -> str:
+def proof_file(name="invoice.pdf", content: bytes | None = None) -> str:
+	"""A private File; by default a real one-page PDF (v16's File parses PDFs and refuses a broken one)."""
+	if content is None:
+		from prm_app.tests.test_portal_isolation import small_pdf
+
+		content = small_pdf()
 	return (
 		frappe.get_doc({"doctype": "File", "file_name": name, "content": content, "is_private": 1})
 		.insert(ignore_permissions=True)
