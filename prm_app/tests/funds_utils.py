@@ -119,6 +119,7 @@ FUNDS_TEST_IGNORE = [
 	"Cost Center",
 	"Currency",
 	"Fund",
+	"Fund Allocation",
 	"Fund Request",
 	"Fund Claim",
 	"Partner",
