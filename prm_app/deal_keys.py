@@ -40,13 +40,14 @@ SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
 
 
 def shared_domains() -> SharedDomains:
-	"""The shared mail / ISP / platform domains of PRM Settings (the built-in list when empty)."""
+	"""The built-in shared mail / ISP / platform domains with the additions (and ``-entry`` removals) of
+	PRM Settings."""
 	return _parse(frappe.db.get_single_value("PRM Settings", "shared_domains") or "")
 
 
 @lru_cache(maxsize=8)
 def _parse(text: str) -> SharedDomains:
-	return SharedDomains.parse(text) if text.strip() else DEFAULT_SHARED
+	return SharedDomains.parse(text, DEFAULT_SHARED) if text.strip() else DEFAULT_SHARED
 
 
 def clear_shared_domains_cache() -> None:
