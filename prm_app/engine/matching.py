@@ -301,6 +301,7 @@ TRANSLIT = {**CYRILLIC, **GREEK, **OTHER_LETTERS}  # the old name
 CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 GREEK_RE = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 QUOTES = "«»„“”‟\"'‘’‚‛‹›「」『』〈〉《》"
+QUOTE_SPACES = str.maketrans(dict.fromkeys(QUOTES, " "))
 APOSTROPHE = re.compile(r"(?<=\w)['’‘`´](?=\w)")  # l'oréal, o'brien, mary's: one word
 HEBREW_ABBREVIATION = re.compile(r"(?<=[\u05d0-\u05ea])[\"״'׳](?=[\u05d0-\u05ea])")  # בע"מ
 # initials with dots: s.a., s.r.o., a. s., ش.م.م, Α.Ε. -> one word
@@ -398,6 +399,8 @@ def _fold(text: str) -> str:
 	Київстар -> kyivstar, Χαλκόρ -> halkor); other scripts (CJK, Arabic, Hebrew …) are kept, Arabic
 	letter variants folded (ة -> ه, أ -> ا) and traditional Chinese characters simplified."""
 	text = unicodedata.normalize("NFKC", text or "").casefold()
+	if text.isascii():
+		return UMLAUT_DIGRAPH.sub(lambda m: m.group(0)[0], text.replace("x", "ks"))
 	if GREEK_RE.search(text):
 		text = _greek(text)
 	table = {**_cyrillic_table(text), **GREEK, **OTHER_LETTERS} if CYRILLIC_RE.search(text) else TRANSLIT
@@ -428,15 +431,18 @@ LEGAL_FORMS = LEGAL_SUFFIXES = _fold_all(LEGAL_FORMS)
 GENERIC_WORDS = COMMON_WORDS = _fold_all(GENERIC_WORDS | set(REGIONS))
 STRUCTURAL_WORDS = _fold_all(STRUCTURAL_WORDS | set(REGIONS))
 LEGAL_PHRASES = tuple(tuple(_fold(w) for w in phrase) for phrase in LEGAL_PHRASES)
+PHRASE_STARTS = frozenset(p[0] for p in (*LEGAL_PHRASES, *PHRASES))
 CJK_WHOLE = frozenset(w for w in LEGAL_FORMS | GENERIC_WORDS if CJK_RE.search(w))
 CJK_AFFIXES = sorted((w for w in CJK_WHOLE if len(w) > 1), key=len, reverse=True)
 
 
+@lru_cache(maxsize=100_000)
 def is_generic(token: str) -> bool:
 	"""A generic word (or a Chinese region prefix such as 佛山市)."""
 	return token in GENERIC_WORDS or bool(REGION_AFFIX.fullmatch(token))
 
 
+@lru_cache(maxsize=100_000)
 def is_structural(token: str) -> bool:
 	return token in STRUCTURAL_WORDS or bool(REGION_AFFIX.fullmatch(token))
 
@@ -490,26 +496,40 @@ def _split_cjk(word: str) -> list[str]:
 
 
 def _words(name: str) -> list[str]:
-	text = HEBREW_ABBREVIATION.sub("", APOSTROPHE.sub("", _fold(name)))
-	text = text.replace("&", " and ").replace("+", " and ")
-	for q in QUOTES:
-		text = text.replace(q, " ")
-	text = DOTTED_SPACED.sub(_initials, DOTTED.sub(_initials, text))  # s.a., a. s., ش.م.م -> one word
+	text = _fold(name)
+	ascii_only = text.isascii()
+	if "'" in text or not ascii_only:
+		text = APOSTROPHE.sub("", text)
+	if not ascii_only:
+		text = HEBREW_ABBREVIATION.sub("", text)
+	text = text.replace("&", " and ").replace("+", " and ").translate(QUOTE_SPACES)
+	if "." in text:
+		text = DOTTED_SPACED.sub(_initials, DOTTED.sub(_initials, text))  # s.a., a. s., ش.م.م -> one word
 	words = []
-	for w in re.split(r"[^\w'\u0900-\u109f\u1780-\u17ff]+", text):
+	for w in WORD_SPLIT.split(text):
 		w = w.strip("'_")
 		if not w:
 			continue
-		for part in SCRIPT_RUN.findall(w) if CJK_RE.search(w) else [w]:
+		if ascii_only or not CJK_RE.search(w):
+			words.append(ABBREVIATIONS.get(w, w))
+			continue
+		for part in SCRIPT_RUN.findall(w):
 			part = ABBREVIATIONS.get(part, part)
 			words.extend(_split_cjk(part) if CJK_RE.search(part) else [part])
 	return _phrases(words)
+
+
+WORD_SPLIT = re.compile(r"[^\w'\u0900-\u109f\u1780-\u17ff]+")
 
 
 def _phrases(words: list[str]) -> list[str]:
 	"""Multi-word legal forms dropped (cong ty, spolka akcyjna), generic phrases joined (thuong mai)."""
 	out, i = [], 0
 	while i < len(words):
+		if words[i] not in PHRASE_STARTS:
+			out.append(words[i])
+			i += 1
+			continue
 		for phrase in LEGAL_PHRASES:
 			if tuple(words[i : i + len(phrase)]) == phrase and len(words) > len(phrase):
 				i += len(phrase)
@@ -525,6 +545,7 @@ def _phrases(words: list[str]) -> list[str]:
 	return out
 
 
+@lru_cache(maxsize=100_000)
 def name_tokens(name: str) -> tuple[str, ...]:
 	"""The significant words of a company name: folded and transliterated, quotes and punctuation removed,
 	abbreviations expanded, legal forms and stop words dropped (unless nothing else is left).
@@ -547,11 +568,11 @@ def token_weight(token: str) -> float:
 
 
 # Spelling variants of romanisations (kh/h, ch/č/c, sh/š, zh/ž, ts/c, c/k, y/i, w/v, doubled letters).
-MATCH_FORM = (
-	(re.compile(r"kh"), "h"), (re.compile(r"zh"), "z"), (re.compile(r"sh"), "s"), (re.compile(r"ch"), "c"),
-	(re.compile(r"ts(?=\w)"), "c"), (re.compile(r"ph"), "f"), (re.compile(r"ck"), "k"), (re.compile(r"y"), "i"),
-	(re.compile(r"w"), "v"), (re.compile(r"c(?![ei])"), "k"), (re.compile(r"(\w)\1+"), r"\1"),
-)
+DIGRAPHS = {"kh": "h", "zh": "z", "sh": "s", "ch": "c", "ts": "c", "ph": "f", "ck": "k"}
+DIGRAPH_RE = re.compile(r"kh|zh|sh|ch|ts(?=\w)|ph|ck")
+LETTERS = str.maketrans("yw", "iv")
+HARD_C_RE = re.compile(r"c(?![ei])")
+DOUBLED_RE = re.compile(r"(\w)\1+")
 
 
 @lru_cache(maxsize=200_000)
@@ -560,11 +581,11 @@ def match_form(token: str) -> str:
 	Chachak ~ Čačak, Halychyna ~ Galichina's Ukrainian reading, Halcor ~ Halkor, Zheltiy ~ Zheltyy."""
 	if not token.isascii():
 		return token
-	for pattern, repl in MATCH_FORM:
-		token = pattern.sub(repl, token)
-	return token
+	token = DIGRAPH_RE.sub(lambda m: DIGRAPHS[m.group(0)], token).translate(LETTERS)
+	return DOUBLED_RE.sub(r"\1", HARD_C_RE.sub("k", token))
 
 
+@lru_cache(maxsize=200_000)
 def token_key(token: str) -> str:
 	"""Tokens that may match share this key (their first letters): "romashka" ~ "romaschka"; a CJK word
 	its first two characters (so 카카오 ~ 카카오뱅크)."""
@@ -573,21 +594,22 @@ def token_key(token: str) -> str:
 	return match_form(token)[:KEY_LENGTH]
 
 
-def name_keys(norm_name: str) -> set[str]:
+@lru_cache(maxsize=100_000)
+def name_keys(norm_name: str) -> frozenset[str]:
 	"""Retrieval keys of a normalised name: the first letters of each distinctive word (of every word when
 	none is distinctive) and of the name without spaces; ``a:`` the initials of a name of three or more
 	words, or a short one-word name, letters sorted (so "IBM" ~ "International Business Machines",
 	"LVMH" ~ "Moët Hennessy Louis Vuitton")."""
 	tokens = norm_name.split()
 	if not tokens:
-		return set()
+		return frozenset()
 	distinctive = [t for t in tokens if not is_generic(t)] or tokens
 	keys = {"n:" + token_key(t) for t in distinctive}
 	keys.add("n:" + token_key("".join(tokens)))
 	acronym = _acronym(tokens)
 	if acronym:
 		keys.add("a:" + "".join(sorted(acronym)))
-	return keys
+	return frozenset(keys)
 
 
 def _acronym(tokens) -> str:
@@ -633,6 +655,11 @@ def _coverage(a, b, weight) -> tuple[float, float, list, list, int]:
 	return matched, score, left, free, count
 
 
+@lru_cache(maxsize=100_000)
+def _is_cjk(token: str) -> bool:
+	return bool(CJK_RE.match(token))
+
+
 def _split_prefixes(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 	"""CJK words are written without spaces: a word of one name that starts with a whole word of the other
 	is read as that word and the rest (카카오뱅크 against 카카오 -> 카카오 뱅크)."""
@@ -646,13 +673,28 @@ def _split_prefixes(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, 
 			out.extend((head, t[len(head) :]) if head else (t,))
 		return tuple(out)
 
-	if not (any(CJK_RE.match(t) for t in a) and any(CJK_RE.match(t) for t in b)):
+	if not (any(map(_is_cjk, a)) and any(map(_is_cjk, b))):
 		return a, b
 	return split(a, b), split(b, a)
 
 
 def _own_trade(distinctive_left, generic_left) -> bool:
 	return bool(distinctive_left) or any(not is_structural(t) for t in generic_left)
+
+
+def _one(token: str) -> float:
+	return 1.0
+
+
+@lru_cache(maxsize=100_000)
+def _parts(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+	"""(distinctive words, generic words)."""
+	return tuple(t for t in tokens if not is_generic(t)), tuple(t for t in tokens if is_generic(t))
+
+
+@lru_cache(maxsize=100_000)
+def _split_name(norm_name: str) -> tuple[str, ...]:
+	return tuple(norm_name.split())
 
 
 def token_set_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -667,13 +709,11 @@ def token_set_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 	if not a or not b:
 		return 0.0
 	a, b = _split_prefixes(a, b)
-	da = tuple(t for t in a if not is_generic(t))
-	db = tuple(t for t in b if not is_generic(t))
+	da, ga = _parts(a)
+	db, gb = _parts(b)
 	if da and db:
-		_, score, own_a, own_b, count = _coverage(da, db, lambda t: 1.0)
-		ga = [t for t in a if is_generic(t)]
-		gb = [t for t in b if is_generic(t)]
-		_, _, left_a, left_b, _ = _coverage(ga, gb, lambda t: 1.0) if ga and gb else (0, 0, ga, gb, 0)
+		_, score, own_a, own_b, count = _coverage(da, db, _one)
+		_, _, left_a, left_b, _ = _coverage(ga, gb, _one) if ga and gb else (0, 0, ga, gb, 0)
 		score = max(0.0, score - min(GENERIC_PENALTY * (len(left_a) + len(left_b)), 3 * GENERIC_PENALTY))
 		if count == 1 and _own_trade(own_a, left_a) and _own_trade(own_b, left_b):
 			score = min(score, BRAND_ONLY)
@@ -690,7 +730,7 @@ def name_score(a: str, b: str) -> float:
 	keys_a, keys_b = name_keys(a), name_keys(b)
 	if not keys_a & keys_b:
 		return 0.0
-	ta, tb = tuple(a.split()), tuple(b.split())
+	ta, tb = _split_name(a), _split_name(b)
 	score = token_set_score(ta, tb)
 	if len(ta) != len(tb):  # spacing: "pied piper" ~ "piedpiper"
 		score = max(score, fuzz.ratio(match_form(a.replace(" ", "")), match_form(b.replace(" ", ""))))
@@ -906,22 +946,28 @@ class SharedDomains:
 	def key(self, value: str) -> str:
 		"""The company key of a website or e-mail address: its registrable domain; "" for a shared one;
 		``acme.myshopify.com`` or ``facebook.com/acme`` for a shop or page on a platform."""
-		host, segments, query = _split_url(value)
-		if not host:
-			return ""
-		domain = registrable_domain(host)
-		label = domain.split(".", 1)[0]
-		if domain in self.mail or host in self.mail or label in self.mail_names:
-			return ""
-		is_email = bool(EMAIL_RE.match((value or "").strip()))
-		shops = domain in self.sub or label in self.sub_names
-		shop = host[4:] if host.startswith("www.") else host
-		if shops and shop != domain and not is_email:
-			return shop
-		if domain in self.path or host in self.path or label in self.path_names:
-			page = "" if is_email else _page_identity(segments, query)
-			return f"{domain}/{page}" if page else ""
-		return "" if shops else domain
+		return _domain_key(self, value)
+
+
+@lru_cache(maxsize=100_000)
+def _domain_key(shared: SharedDomains, value: str) -> str:
+	"""``SharedDomains.key``, cached (the same addresses come back on every check)."""
+	host, segments, query = _split_url(value)
+	if not host:
+		return ""
+	domain = registrable_domain(host)
+	label = domain.split(".", 1)[0]
+	if domain in shared.mail or host in shared.mail or label in shared.mail_names:
+		return ""
+	is_email = bool(EMAIL_RE.match((value or "").strip()))
+	shops = domain in shared.sub or label in shared.sub_names
+	shop = host[4:] if host.startswith("www.") else host
+	if shops and shop != domain and not is_email:
+		return shop
+	if domain in shared.path or host in shared.path or label in shared.path_names:
+		page = "" if is_email else _page_identity(segments, query)
+		return f"{domain}/{page}" if page else ""
+	return "" if shops else domain
 
 
 DEFAULT_SHARED = SharedDomains.parse(DEFAULT_SHARED_DOMAINS)
@@ -977,6 +1023,7 @@ class Party:
 	title: str = ""
 	tokens: tuple[str, ...] = ()
 	keys: frozenset[str] = frozenset()  # retrieval keys (``party_keys``)
+	labels: frozenset[str] = frozenset()  # the names of its domains (``domain_label``)
 	pending: bool = False  # a registration not decided yet (same-partner duplicates)
 
 
@@ -984,7 +1031,7 @@ def party_keys(norm_name: str, domains: Iterable[str] = (), tax_id: str = "") ->
 	"""Every retrieval key of a party: name keys (``n:``/``a:``), ``d:`` domains, ``t:`` tax ids (with
 	and without the country prefix). Stored per record by the Frappe layer; two parties ``compare`` can
 	match always share one."""
-	keys = name_keys(norm_name)
+	keys = set(name_keys(norm_name))
 	domains = [d for d in domains if d]
 	keys.update("d:" + d for d in domains)
 	keys.update("l:" + label for label in map(domain_label, domains) if label)
@@ -1022,10 +1069,12 @@ def make_party(
 	strict: bool = False,
 	shared: SharedDomains | None = None,
 	pending: bool = False,
+	keys: bool = True,
 ) -> Party:
 	"""Normalise raw values. With ``strict`` an invalid domain raises; otherwise it is ignored (data in
 	the database is not ours to reject). ``item_groups``: the groups the products fall in, with their
-	ancestors (``with_ancestors``), so a registration for a parent group covers its children."""
+	ancestors (``with_ancestors``), so a registration for a parent group covers its children. ``keys``:
+	False for a candidate already fetched by key (its own keys are not needed)."""
 	domains = set()
 	for value in websites:
 		try:
@@ -1045,9 +1094,10 @@ def make_party(
 		company_name=company_name or "",
 		norm_name=norm_name,
 		tokens=tokens,
-		keys=frozenset(party_keys(norm_name, domains, tax)),
+		keys=frozenset(party_keys(norm_name, domains, tax)) if keys else frozenset(),
 		pending=pending,
 		domains=frozenset(domains),
+		labels=frozenset(domain_labels(domains)),
 		tax_id=tax,
 		country=(country or "").strip().casefold(),
 		products=frozenset(p for p in products if p),
@@ -1098,7 +1148,7 @@ def compare(prospect: Party, candidate: Party, name_threshold: float = NAME_THRE
 		reasons.append((DOMAIN, ", ".join(sorted(shared))))
 		score = max(score, DOMAIN_SCORE)
 	else:
-		same_name = domain_labels(prospect.domains) & domain_labels(candidate.domains)
+		same_name = prospect.labels & candidate.labels
 		if same_name:
 			reasons.append((DOMAIN, ", ".join(sorted(f"{label}.*" for label in same_name))))
 			score = max(score, DOMAIN_NAME_SCORE)
@@ -1207,17 +1257,29 @@ class CandidateIndex:
 	) -> Conflicts:
 		"""Hard conflicts first, then near matches by score; the prospect itself and ``exclude``
 		((doctype, name) pairs) are left out."""
-		skip = {(prospect.doctype, prospect.name), *exclude}
-		matches = []
-		for i in self.candidates_for(prospect):
-			candidate = self.parties[i]
-			if (candidate.doctype, candidate.name) in skip:
-				continue
-			match = compare(prospect, candidate, name_threshold)
-			if match:
-				matches.append(match)
-		matches.sort(key=lambda m: (not m.hard, -m.score, m.doctype, m.name))
-		return Conflicts(tuple(matches[:limit]))
+		found = (self.parties[i] for i in self.candidates_for(prospect))
+		return rank(prospect, found, name_threshold, exclude, limit)
+
+
+def rank(
+	prospect: Party,
+	candidates: Iterable[Party],
+	name_threshold: float = NAME_THRESHOLD,
+	exclude: Iterable[tuple[str, str]] = (),
+	limit: int = 50,
+) -> Conflicts:
+	"""``candidates`` (already found by key) compared with the prospect: hard conflicts first, then near
+	matches by score; the prospect itself and ``exclude`` ((doctype, name) pairs) are left out."""
+	skip = {(prospect.doctype, prospect.name), *exclude}
+	matches = []
+	for candidate in candidates:
+		if (candidate.doctype, candidate.name) in skip:
+			continue
+		match = compare(prospect, candidate, name_threshold)
+		if match:
+			matches.append(match)
+	matches.sort(key=lambda m: (not m.hard, -m.score, m.doctype, m.name))
+	return Conflicts(tuple(matches[:limit]))
 
 
 def find_conflicts(prospect: Party, candidates: Iterable[Party], **kwargs) -> Conflicts:
