@@ -7,7 +7,9 @@ domain (and a platform shop or page), the tax id with and without its country pr
 scores a name against a name sharing a key, so the indexed equality lookup here cannot miss a match.
 
 Domains are stored whatever the shared-domain list says (the prospect's own shared domains are never
-looked up), so editing the list in PRM Settings needs no rebuild except for new platform entries.
+looked up), so editing the list in PRM Settings (additions to the built-in list, ``-entry`` removals)
+needs no rebuild except for new platform entries. A change of normalisation changes the keys: a patch
+then refills them (``rebuild``).
 """
 
 from __future__ import annotations

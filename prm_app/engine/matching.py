@@ -3,22 +3,29 @@
 A prospect (a registration being submitted or approved) is compared with candidates (other partners'
 registrations, customers, leads, prospects, open opportunities and quotations) on:
 
-- the company name, normalised (case, accents, quotes and guillemets, punctuation, legal forms such as
-  Inc, Ltd, GmbH, LLC, OOO, sp. z o.o., 有限公司 anywhere in the name, well-known abbreviations, a Latin
-  transliteration of Cyrillic and Greek) and scored as a weighted token set: generic words (Group, Bank,
-  Solutions, 集团 …) weigh less than distinctive ones, so one extra word does not hide a match;
-- the website / e-mail domain reduced to its registrable domain (``sub.acme.com`` ~ ``acme.com``); shared
-  mail, ISP and platform domains (gmail.com, bigpond.com, *.myshopify.com, facebook.com/<page> …, editable
-  in PRM Settings) are never a company domain; a shop or page on a platform is only itself;
-- the tax id (letters and digits only, upper case), with and without its country prefix;
+- the company name, normalised (case, accents, quotes and guillemets, punctuation, dotted initials, legal
+  forms such as Inc, Ltd, GmbH, LLC, OOO, sp. z o.o., Công ty TNHH, בע"מ, ش.م.م, 有限公司 anywhere in the
+  name, well-known abbreviations, a Latin transliteration of Cyrillic (Russian, Ukrainian, Serbian,
+  Bulgarian readings) and Greek, traditional Chinese simplified, CJK names split at script changes and
+  known affixes) and scored as a weighted token set: generic words (Group, Bank, Solutions, 集团, region
+  prefixes such as 北京 …) weigh less than distinctive ones, so one extra word does not hide a match, and
+  two companies sharing only one brand word, each with a trade of its own, stay "similar"; words are
+  compared in a match form that folds romanisation variants (kh/h, ch/č, sh/š, c/k, y/i …);
+- the website / e-mail domain reduced to its registrable domain (``sub.acme.com`` ~ ``acme.com``,
+  ``acme.co.uk``, ``acme.spb.ru``); shared mail, ISP and platform domains (gmail.com, hotmail.*,
+  bigpond.com, *.myshopify.com, facebook.com/<page> …, extendable in PRM Settings) are never a company
+  domain; a shop or page on a platform is only itself; the same domain name under another suffix
+  (lenovo.com ~ lenovo.com.cn) counts as the same company;
+- the tax id (letters and digits only, upper case), with and without its country prefix (EL = GR, a
+  letter after the prefix as in ESA28015865, a Japanese invoice number's T);
 - the country (a name match in another country scores lower);
 - the products (item codes and item groups): an overlap is what makes another partner's approved
   registration a *hard* conflict.
 
-Retrieval and scoring share one definition of keys (``party_keys``: name-token prefixes, acronyms, the
-domain, the tax id with and without country prefix): a name only scores against a name that shares a key
-with it, so a database pre-filter on stored keys (or ``CandidateIndex``) cannot miss what ``compare``
-would match.
+Retrieval and scoring share one definition of keys (``party_keys``: name-word prefixes in match form,
+acronyms, the domain and its name, the tax id with and without country prefix): a name only scores
+against a name that shares a key with it, so a database pre-filter on stored keys (or ``CandidateIndex``)
+cannot miss what ``compare`` would match.
 """
 
 from __future__ import annotations
