@@ -7,7 +7,7 @@ migrate, so they stay reviewable and in step with the app; they are removed on u
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-from prm_app import deal_keys
+from prm_app import deal_keys, personas
 
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
@@ -196,6 +196,7 @@ def after_install():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	personas.setup()  # what each persona's roles need outside prm_app's doctypes, and Role Profiles
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
@@ -208,6 +209,7 @@ def after_migrate():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	personas.setup()
 	compile_translations()
 
 
