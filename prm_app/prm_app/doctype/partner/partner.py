@@ -8,6 +8,9 @@ from frappe.utils.nestedset import get_root_of
 
 from prm_app.security import validate_http_url, validate_plain_name
 
+# an application not (yet) accepted: no Sales Partner, no Supplier
+APPLICATION_STATUSES = ("Applicant", "Rejected")
+
 
 class Partner(Document):
 	def validate(self):
@@ -69,8 +72,8 @@ class Partner(Document):
 
 	def ensure_sales_partner(self):
 		"""Link the Sales Partner of the same name, or create one (commission rate 0: PRM computes it).
-		Applicants (the portal's public application) get theirs when approved."""
-		if self.sales_partner or self.status == "Applicant":
+		Applicants (the portal's public application) get theirs when approved, rejected ones never."""
+		if self.sales_partner or self.status in APPLICATION_STATUSES:
 			return
 		existing = frappe.db.exists("Sales Partner", self.partner_name)
 		if existing and not frappe.db.exists("Partner", {"sales_partner": existing}):
@@ -90,7 +93,7 @@ class Partner(Document):
 
 	def ensure_supplier(self):
 		"""Link or create the Supplier that commission is payable to (not for applicants)."""
-		if self.supplier or self.status == "Applicant":
+		if self.supplier or self.status in APPLICATION_STATUSES:
 			return
 		existing = frappe.db.get_value("Supplier", {"supplier_name": self.partner_name})
 		if existing and not frappe.db.exists("Partner", {"supplier": existing}):
