@@ -8,6 +8,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from prm_app import deal_keys, personas
+from prm_app.api.setup import make_checklist_block
 
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
@@ -197,6 +198,7 @@ def after_install():
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
 	personas.setup()  # what each persona's roles need outside prm_app's doctypes, and Role Profiles
+	make_checklist_block()  # the Partners workspace's setup checklist
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
@@ -210,6 +212,7 @@ def after_migrate():
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
 	personas.setup()
+	make_checklist_block()
 	compile_translations()
 
 
