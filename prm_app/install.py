@@ -9,6 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from prm_app import deal_keys, personas
 from prm_app.api.setup import make_checklist_block
+from prm_app.notifications import make_notifications
 
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
@@ -199,6 +200,7 @@ def after_install():
 	make_default_settings()
 	personas.setup()  # what each persona's roles need outside prm_app's doctypes, and Role Profiles
 	make_checklist_block()  # the Partners workspace's setup checklist
+	make_notifications()  # managers and partners notified both ways (the customer's to edit)
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
@@ -213,6 +215,7 @@ def after_migrate():
 	make_default_settings()
 	personas.setup()
 	make_checklist_block()
+	make_notifications()
 	compile_translations()
 
 

@@ -8,10 +8,10 @@ Manager stores them. Each grant is made once: a row the customer changed or remo
 touched again. Role Profiles name each persona's roles for the User form.
 """
 
-import json
-
 import frappe
 from frappe.permissions import setup_custom_perms
+
+from prm_app.utils import first_time
 
 # doctype -> roles that read it (and so find it in link searches)
 READ_ACCESS: dict[str, tuple[str, ...]] = {
@@ -51,18 +51,13 @@ def grant_read_access() -> None:
 	"""Add a read row for each (doctype, role) of READ_ACCESS once. A role that already reads the doctype
 	(a standard or custom row) gets nothing, so standard permissions stay standard where nothing is
 	missing; a grant made before is never made again (the customer may have removed it)."""
-	granted = set(json.loads(frappe.db.get_global(GRANTED_KEY) or "[]"))
 	for doctype, roles in READ_ACCESS.items():
 		if not frappe.db.exists("DocType", doctype):
 			continue
 		for role in roles:
-			key = f"{doctype}:{role}"
-			if key in granted or not frappe.db.exists("Role", role):
-				continue
-			granted.add(key)
-			if not role_reads(doctype, role):
-				add_read_row(doctype, role)
-	frappe.db.set_global(GRANTED_KEY, json.dumps(sorted(granted)))
+			if frappe.db.exists("Role", role) and first_time(GRANTED_KEY, f"{doctype}:{role}"):
+				if not role_reads(doctype, role):
+					add_read_row(doctype, role)
 
 
 def role_reads(doctype: str, role: str) -> bool:

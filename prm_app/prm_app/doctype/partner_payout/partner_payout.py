@@ -148,7 +148,12 @@ class PartnerPayout(Document):
 		else:
 			status = "Submitted"
 		if update:
+			paid_now = status == "Paid" and self.status != "Paid"
 			self.db_set("status", status, update_modified=False)
+			if paid_now:
+				# notifications and doc_events on "on_paid" (the partner hears of its payment), on a copy:
+				# a notification reloads the document it runs on
+				frappe.get_doc(self.doctype, self.name).run_method("on_paid")
 		else:
 			self.status = status
 
