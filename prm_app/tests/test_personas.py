@@ -72,26 +72,20 @@ class TestPersonas(HTTPTestCase):
 		if not frappe.db.exists("Partner", PARTNER):
 			partner = make_partner(PARTNER, tier=tier, partner_type="_PRM Persona Reseller")
 			make_invoice(partner, [("_PRM Software", 1, 2000)])
-			registration = make_registration(
-				partner, prospect_name="Persona Prospect Ltd", website="persona.example"
-			)
-			registration.submit_registration()
+		if not frappe.db.exists("Deal Registration", {"partner": PARTNER}):
+			make_registration(
+				frappe.get_doc("Partner", PARTNER),
+				prospect_name="Persona Prospect Ltd",
+				website="persona.example",
+				contact_email="ceo@persona.example",  # nothing like other tests' prospects
+				submit=True,
+			).approve()  # the approval makes its Opportunity
 		cls.partner = frappe.get_doc("Partner", PARTNER)
 		cls.registration = frappe.db.get_value("Deal Registration", {"partner": PARTNER})
 		cls.commission = frappe.db.get_value("Partner Commission", {"partner": PARTNER, "docstatus": 1})
 		# payable today (holding period over, approved), so the accountant's payout takes it
 		frappe.db.set_value("Partner Commission", cls.commission, {"payable_on": nowdate(), "approved": 1})
-		if not frappe.db.exists("Opportunity", {"party_name": CUSTOMER, "company": COMPANY}):
-			frappe.get_doc(
-				{
-					"doctype": "Opportunity",
-					"opportunity_from": "Customer",
-					"party_name": CUSTOMER,
-					"company": COMPANY,
-					"transaction_date": nowdate(),
-				}
-			).insert(ignore_permissions=True)
-		cls.opportunity = frappe.db.get_value("Opportunity", {"party_name": CUSTOMER, "company": COMPANY})
+		cls.opportunity = frappe.db.get_value("Deal Registration", cls.registration, "opportunity")
 		frappe.db.set_value("Company", COMPANY, "prm_payout_account", account("Cash"))
 		desk_user(CHANNEL_MANAGER, "Channel Manager")
 		desk_user(MANAGER_ROLE_ONLY, roles=["Partner Manager"])

@@ -33,6 +33,15 @@ class PartnerPayout(Document):
 		self.link_commissions(None)
 		self.set_status(update=True)
 
+	@frappe.whitelist()
+	def get_commissions(self):
+		"""The form's Get Commissions: what this payout would pay, shown before it is saved (nothing is
+		written; saving and submitting take what is payable then)."""
+		self.validate_partner()
+		self.validate_period()
+		self.set_commissions()
+		self.set_totals()
+
 	def validate_partner(self):
 		partner = frappe.db.get_value(
 			"Partner", self.partner, ["status", "supplier", "company"], as_dict=True
