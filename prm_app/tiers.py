@@ -79,10 +79,21 @@ def load_partners(partners: list[str] | None = None) -> pd.DataFrame:
 	rows = frappe.get_all(
 		"Partner",
 		filters=filters,
-		fields=["name as partner", "tier", "tier_locked", "company", "sales_partner"],
+		fields=[
+			"name as partner",
+			"tier",
+			"tier_locked",
+			"company",
+			"sales_partner",
+			"partnership_start_date",
+			"creation",
+		],
 		order_by="name",
 	)
-	return _frame(rows, ["partner", "tier", "tier_locked", "company", "sales_partner"])
+	for row in rows:  # a partner made without a start date started when it was made
+		row.started_on = row.pop("partnership_start_date") or getdate(row.pop("creation"))
+		row.pop("creation", None)
+	return _frame(rows, ["partner", "tier", "tier_locked", "company", "sales_partner", "started_on"])
 
 
 def load_invoices(partners: list[str] | None, since: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
