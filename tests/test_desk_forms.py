@@ -23,7 +23,10 @@ def test_partner_statement_is_the_payouts_default_print_format():
 
 def test_commission_list_shows_its_amounts():
 	meta = doctype("partner_commission")
-	assert {f["fieldname"] for f in meta["fields"] if f.get("in_list_view")} >= {"total", "outstanding_amount"}
+	assert {f["fieldname"] for f in meta["fields"] if f.get("in_list_view")} >= {
+		"total",
+		"outstanding_amount",
+	}
 
 
 def test_deal_conflicts_open_when_there_are_some_and_hard_ones_are_badged():
@@ -41,3 +44,10 @@ def test_a_draft_payout_gets_its_commissions_before_saving():
 	assert 'frm.call("get_commissions")' in script
 	controller = (DOCTYPES / "partner_payout" / "partner_payout.py").read_text()
 	assert "@frappe.whitelist()\n\tdef get_commissions(self):" in controller
+
+
+def test_a_brackets_rule_is_picked_from_the_plans_rules():
+	assert field(doctype("commission_plan_bracket"), "rule_name")["fieldtype"] == "Select"
+	script = (DOCTYPES / "commission_plan" / "commission_plan.js").read_text()
+	assert 'update_docfield_property("rule_name", "options"' in script
+	assert '__("and above")' in script

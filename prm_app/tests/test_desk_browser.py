@@ -213,6 +213,28 @@ class TestDeskBrowser(PRMTestCase):
 			{"rules": [{"rule_name": "All products", "rate_type": "Percentage", "rate": 8}]},
 		)
 		self.assertEqual(plan, PLAN)
+		# the plan form: a bracket's rule is picked from the rules, a percentage shows as one, the open
+		# bracket reads "and above"
+		self.driver.execute_script(
+			"""const grid = cur_frm.fields_dict.brackets.grid;
+			cur_frm.add_child("brackets", {rule_name: "All products", from_amount: 0, rate: 8});
+			cur_frm.refresh_field("brackets");"""
+		)
+		options = self.driver.execute_script(
+			"""return cur_frm.fields_dict.brackets.grid.docfields
+				.find((df) => df.fieldname === "rule_name").options"""
+		)
+		self.assertIn("All products", options)
+		cells = self.wait_js(
+			"""const rate = document.querySelector('[data-fieldname="rules"] .grid-body [data-fieldname="rate"]');
+			const open = document.querySelector('[data-fieldname="brackets"] .grid-body [data-fieldname="to_amount"]');
+			return rate && open && [rate.innerText, open.innerText];""",
+			what="plan grids",
+		)
+		self.assertIn("%", cells[0])
+		self.assertIn("and above", cells[1])
+		self.driver.execute_script("cur_frm.save()")
+		self.wait_js("return !cur_frm.is_dirty()", what="plan with a bracket saved")
 		self.shoot("03-plan")
 		self.assert_no_console_errors("tier and plan")
 
