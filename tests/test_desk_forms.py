@@ -51,3 +51,13 @@ def test_a_brackets_rule_is_picked_from_the_plans_rules():
 	script = (DOCTYPES / "commission_plan" / "commission_plan.js").read_text()
 	assert 'update_docfield_property("rule_name", "options"' in script
 	assert '__("and above")' in script
+
+
+def test_commission_lines_take_the_full_width():
+	meta = doctype("partner_commission")
+	order = meta["field_order"]
+	after_lines = order[order.index("lines") + 1 :]
+	section_end = next(
+		f for f in after_lines if field(meta, f)["fieldtype"] in ("Section Break", "Column Break")
+	)
+	assert field(meta, section_end)["fieldtype"] == "Section Break"  # no column beside the table
