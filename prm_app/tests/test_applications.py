@@ -4,8 +4,8 @@ and the applicant's portal role; reject with a reason; anyone else is refused an
 import frappe
 
 from prm_app.api.applications import approve, reject
-from prm_app.tests import PRMTestCase
-from prm_app.tests.utils import COMPANY, make_company, make_plan, make_tier, make_user
+from prm_app.tests import CompanyTestCase
+from prm_app.tests.utils import COMPANY, make_plan, make_tier, make_user
 
 MANAGER = "prm.applications.manager@example.com"
 SALES_USER = "prm.applications.sales@example.com"
@@ -28,11 +28,10 @@ def make_applicant(name: str, email: str) -> str:
 	return name
 
 
-class TestApplications(PRMTestCase):
+class TestApplications(CompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		make_company()
 		make_user(MANAGER, ["Partner Manager"])
 		make_user(SALES_USER, ["Sales User"])  # reads partners, decides nothing
 		frappe.db.commit()  # nosemgrep: shared fixtures
@@ -43,10 +42,6 @@ class TestApplications(PRMTestCase):
 		)
 		self.tier = make_tier("_PRM Application Tier", 9501)
 		self.partner = make_applicant("_PRM Applicant Ltd", "ada@applicant.example")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
 
 	def test_approve_with_tier_plan_and_portal_role(self):
 		frappe.set_user(MANAGER)

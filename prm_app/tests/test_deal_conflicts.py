@@ -125,7 +125,12 @@ class TestRetrieval(DealRegistrationCase):
 def make_group(name, parent, is_group=0):
 	if not frappe.db.exists("Item Group", name):
 		frappe.get_doc(
-			{"doctype": "Item Group", "item_group_name": name, "parent_item_group": parent, "is_group": is_group}
+			{
+				"doctype": "Item Group",
+				"item_group_name": name,
+				"parent_item_group": parent,
+				"is_group": is_group,
+			}
 		).insert(ignore_permissions=True)
 
 
@@ -166,7 +171,12 @@ class TestChannelProtection(DealRegistrationCase):
 				"conversion_rate": 1,
 				"sales_partner": partner.sales_partner if partner else None,
 				"items": [
-					{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000, "delivery_date": add_days(nowdate(), 7)}
+					{
+						"item_code": "_PRM Hardware",
+						"qty": 1,
+						"rate": 1000,
+						"delivery_date": add_days(nowdate(), 7),
+					}
 				],
 			}
 		).insert(ignore_permissions=True)
@@ -223,7 +233,9 @@ class TestChannelProtection(DealRegistrationCase):
 
 		_columns, rows = execute({})
 		ours = [r for r in rows if r["deal_registration"] == self.reg.name]
-		self.assertEqual(sorted(r["document_type"] for r in ours), ["Quotation", "Sales Invoice", "Sales Order"])
+		self.assertEqual(
+			sorted(r["document_type"] for r in ours), ["Quotation", "Sales Invoice", "Sales Order"]
+		)
 		for row in ours:
 			self.assertEqual(row["protecting_partner"], self.partner_b.name)
 			self.assertEqual(row["partner_used"], self.partner_a.sales_partner)

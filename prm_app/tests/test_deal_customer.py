@@ -3,21 +3,13 @@ Opportunity to that Customer instead of creating a second Prospect of the same c
 
 import frappe
 
-from prm_app.tests import PRMTestCase
-from prm_app.tests.utils import make_company, make_customer, make_partner, make_registration
+from prm_app.tests import CompanyTestCase
+from prm_app.tests.utils import make_customer, make_partner, make_registration
 
 CUSTOMER = "Vandelay Industries Corp"
 
 
-class TestDealOfAnExistingCustomer(PRMTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		make_company()
-
-	def tearDown(self):
-		frappe.db.rollback()
-
+class TestDealOfAnExistingCustomer(CompanyTestCase):
 	def test_the_opportunity_is_the_customers(self):
 		make_customer(CUSTOMER)
 		partner = make_partner("_PRM Vandelay Partner")

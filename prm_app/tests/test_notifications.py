@@ -8,11 +8,10 @@ from frappe.tests.utils import change_settings
 from frappe.utils import add_days, nowdate
 
 from prm_app.notifications import NOTIFICATIONS, make_notifications
-from prm_app.tests import PRMTestCase
+from prm_app.tests import CompanyTestCase
 from prm_app.tests.utils import (
 	COMPANY,
 	account,
-	make_company,
 	make_invoice,
 	make_partner,
 	make_plan,
@@ -58,11 +57,10 @@ def partner_with_users(name: str, users: dict[str, str]):
 	return partner
 
 
-class TestNotifications(PRMTestCase):
+class TestNotifications(CompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		make_company()
 		make_notifications()  # what install and migrate do
 		make_user(MANAGER, ["Partner Manager"])
 		cls.a = partner_with_users(
@@ -70,10 +68,6 @@ class TestNotifications(PRMTestCase):
 		)
 		cls.b = partner_with_users("_PRM Notify Partner B", {B_ADMIN: "Admin"})
 		frappe.db.commit()  # nosemgrep: shared fixtures
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
 
 	def test_records_are_editable_ones_made_once(self):
 		for values in NOTIFICATIONS:

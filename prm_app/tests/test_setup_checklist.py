@@ -8,8 +8,8 @@ import frappe
 from frappe.desk.desktop import get_desktop_page
 
 from prm_app.api.setup import CHECKLIST_BLOCK, get_setup_checklist, make_checklist_block
-from prm_app.tests import PRMTestCase
-from prm_app.tests.utils import COMPANY, account, make_company, make_partner, make_plan, make_tier, make_user
+from prm_app.tests import CompanyTestCase
+from prm_app.tests.utils import COMPANY, account, make_partner, make_plan, make_tier, make_user
 
 MANAGER = "prm.checklist.manager@example.com"
 
@@ -18,11 +18,10 @@ def step(key: str) -> dict:
 	return next(s for s in get_setup_checklist()["steps"] if s["key"] == key)
 
 
-class TestSetupChecklist(PRMTestCase):
+class TestSetupChecklist(CompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		make_company()
 		make_user(MANAGER, ["Partner Manager"])
 		make_checklist_block()  # what install and migrate do
 		frappe.db.commit()  # nosemgrep: shared fixtures
@@ -32,10 +31,6 @@ class TestSetupChecklist(PRMTestCase):
 			make_partner("_PRM Checklist Partner")
 		make_plan("_PRM Checklist Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 5}])
 		make_tier("_PRM Checklist Tier", 9601)
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
 
 	def test_empty_commission_accounts_are_named_until_set(self):
 		frappe.db.set_value("Company", COMPANY, "prm_commission_payable_account", None)

@@ -45,7 +45,14 @@ class TestPartnersWorkspace(PRMTestCase):
 		self.assertEqual([c.chart_name for c in ws.charts], [CHART])
 		self.assertEqual(
 			[s.link_to for s in ws.shortcuts],
-			["Partner", "Partner Tier", "Commission Plan", "Partner Commission", "PRM Settings", "Channel Overview"],
+			[
+				"Partner",
+				"Partner Tier",
+				"Commission Plan",
+				"Partner Commission",
+				"PRM Settings",
+				"Channel Overview",
+			],
 		)
 		blocks = json.loads(ws.content)
 		self.assertEqual(
