@@ -23,9 +23,20 @@ from prm_app.tests import test_portal_browser as portal_browser
 from prm_app.tests.test_applications import make_applicant
 from prm_app.tests.test_personas import PASSWORD, desk_user
 from prm_app.tests.test_portal_isolation import start_server
-from prm_app.tests.utils import COMPANY, make_company, make_partner, make_registration
+from prm_app.tests.utils import (
+	COMPANY,
+	account,
+	make_company,
+	make_invoice,
+	make_partner,
+	make_plan,
+	make_registration,
+)
 
 MANAGER = "prm.desk.channel@example.com"
+ACCOUNTANT = "prm.desk.accountant@example.com"
+# the accountant's partner keeps its ledger (its payouts are cancelled before each run, not deleted)
+PAID_PARTNER = "_PRM Accounts Day Partner"
 PREFIX = "_PRM Desk Day"
 TIER, PLAN, PARTNER = f"{PREFIX} Gold", f"{PREFIX} Plan", f"{PREFIX} Partner"
 APPLICANT, DEAL_PARTNER = f"{PREFIX} Applicant", f"{PREFIX} Deal Partner"
@@ -53,9 +64,10 @@ def cleanup():
 		"Deal Registration", {"partner": ("like", f"{PREFIX}%")}, pluck="name"
 	):
 		frappe.delete_doc("Deal Registration", registration, force=True, ignore_permissions=True)
-	for doctype in ("Opportunity", "Prospect"):
-		for name in frappe.get_all(doctype, {"name": ("like", "%Desk Day Prospect%")}, pluck="name"):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	for name in frappe.get_all("Opportunity", {"party_name": ("like", "%Desk Day Prospect%")}, pluck="name"):
+		frappe.delete_doc("Opportunity", name, force=True, ignore_permissions=True)
+	for name in frappe.get_all("Prospect", {"name": ("like", "%Desk Day Prospect%")}, pluck="name"):
+		frappe.delete_doc("Prospect", name, force=True, ignore_permissions=True)
 	for partner in frappe.get_all(
 		"Partner", {"name": ("like", f"{PREFIX}%")}, ["name", "sales_partner", "supplier"]
 	):
@@ -97,12 +109,35 @@ class TestDeskBrowser(PRMTestCase):
 			submit=True,
 		)
 		cls.registration = frappe.db.get_value("Deal Registration", {"partner": DEAL_PARTNER})
+		cls.accountant_fixtures()
 		frappe.db.commit()  # nosemgrep: the server's own connection must see the fixtures
 		cls.server, cls.url = start_server()
 		cls.downloads = tempfile.mkdtemp(prefix="prm-desk-")
 		os.makedirs(SCREENSHOTS, exist_ok=True)
 		print(f"\nprm_app desk journey screenshots: {SCREENSHOTS}")
 		cls.driver = portal_browser.TestPortalBrowser.make_driver.__func__(cls)
+
+	@classmethod
+	def accountant_fixtures(cls):
+		"""A partner with a commission payable today, and no payout left from an earlier run."""
+		desk_user(ACCOUNTANT, "Partner Accountant")
+		frappe.defaults.set_user_default("Company", COMPANY, ACCOUNTANT)
+		frappe.db.set_value("Company", COMPANY, "prm_payout_account", account("Cash"))
+		if not frappe.db.exists("Partner", PAID_PARTNER):
+			plan = frappe.db.exists("Commission Plan", f"{PAID_PARTNER} Plan") or make_plan(
+				f"{PAID_PARTNER} Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
+			)
+			make_partner(PAID_PARTNER, plan=plan, partnership_start_date="2020-01-01")
+		for payout in frappe.get_all(
+			"Partner Payout", {"partner": PAID_PARTNER, "docstatus": 1}, pluck="name"
+		):
+			frappe.get_doc("Partner Payout", payout).cancel()
+		make_invoice(frappe.get_doc("Partner", PAID_PARTNER), [("_PRM Software", 1, 1000)])
+		frappe.db.set_value(
+			"Partner Commission",
+			{"partner": PAID_PARTNER, "docstatus": 1, "is_clawback": 0},
+			{"payable_on": nowdate(), "approved": 1},
+		)
 
 	@classmethod
 	def tearDownClass(cls):
@@ -185,12 +220,13 @@ class TestDeskBrowser(PRMTestCase):
 				By.XPATH, f"//button[contains(@class,'btn')][normalize-space()={json.dumps(label)}]"
 			).click()
 
-	def login_at_the_login_page(self):
+	def login_at_the_login_page(self, user: str = MANAGER):
 		from selenium.webdriver.common.by import By
 
+		self.driver.delete_all_cookies()
 		self.driver.get(f"{self.url}/login")
 		self.wait_js("return !!document.querySelector('#login_email')", what="login page")
-		self.driver.find_element(By.ID, "login_email").send_keys(MANAGER)
+		self.driver.find_element(By.ID, "login_email").send_keys(user)
 		self.driver.find_element(By.ID, "login_password").send_keys(PASSWORD)
 		self.driver.find_element(By.CSS_SELECTOR, ".btn-login").click()
 		self.wait_js("return location.pathname.startsWith('/app')", what="landing in the desk")
@@ -296,3 +332,63 @@ class TestDeskBrowser(PRMTestCase):
 		)
 		self.shoot("10-scorecard")
 		self.assert_no_console_errors("scorecard")
+
+	def test_partner_accountant_pays_reconciles_and_prints(self):
+		self.driver.set_window_size(*DESKTOP)
+		self.login_at_the_login_page(ACCOUNTANT)
+		self.open_form("partner-payout/new")
+		self.driver.execute_script(
+			"""const values = arguments[0];
+			for (const [field, value] of Object.entries(values)) cur_frm.set_value(field, value);""",
+			{
+				"partner": PAID_PARTNER,
+				"company": COMPANY,
+				"from_date": str(add_days(nowdate(), -60)),
+				"to_date": nowdate(),
+				"posting_date": nowdate(),
+			},
+		)
+		time.sleep(1)
+		self.click_button("Get Commissions")  # before saving: what the payout would pay
+		net = self.wait_js(
+			"return (cur_frm.doc.commissions || []).length > 0 && cur_frm.doc.net_amount",
+			what="commissions fetched",
+		)
+		self.assertGreater(net, 0)
+		self.shoot("11-payout-get-commissions")
+		self.driver.execute_script("cur_frm.save()")
+		self.wait_js(
+			"return cur_frm.doc && !cur_frm.doc.__islocal && !cur_frm.is_dirty()", what="payout saved"
+		)
+		payout = self.driver.execute_script("return cur_frm.doc.name")
+		self.driver.execute_script("cur_frm.savesubmit()")
+		self.wait_js("return window.cur_dialog && cur_dialog.display", what="submit confirmation")
+		self.driver.execute_script("cur_dialog.get_primary_btn().click()")
+		self.wait_js("return cur_frm.doc.docstatus === 1", what="payout submitted")
+		self.shoot("12-payout-submitted")
+		frappe.db.rollback()  # what the browser's requests committed
+		self.assertIn(frappe.db.get_value("Partner Payout", payout, "status"), ("Paid", "Submitted"))
+		self.assert_no_console_errors("payout")
+
+		self.driver.get(f"{self.url}/app/query-report/Commission Reconciliation")
+		self.wait_js(
+			"return document.querySelectorAll('.dt-row:not(.dt-row-header)').length > 0",
+			what="reconciliation",
+		)
+		self.shoot("13-reconciliation")
+		self.assert_no_console_errors("reconciliation")
+
+		self.driver.get(f"{self.url}/app/print/Partner Payout/{payout}")
+		text = self.wait_js(
+			"""const texts = [...document.querySelectorAll("iframe")].map((frame) => {
+				try { return frame.contentDocument.body.innerText; } catch (e) { return ""; }
+			});
+			const text = texts.join("\\n");
+			return text.includes("""
+			+ json.dumps(PAID_PARTNER)
+			+ ") && text;",
+			what="the payout's statement (the print preview's frame)",
+		)
+		self.assertIn("Partner Statement", text)  # the payout's default print format
+		self.shoot("14-statement")
+		self.assert_no_console_errors("statement")
