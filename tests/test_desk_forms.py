@@ -61,3 +61,8 @@ def test_commission_lines_take_the_full_width():
 		f for f in after_lines if field(meta, f)["fieldtype"] in ("Section Break", "Column Break")
 	)
 	assert field(meta, section_end)["fieldtype"] == "Section Break"  # no column beside the table
+
+
+def test_tier_progress_reads_as_a_projection():
+	script = (DOCTYPES / "partner" / "partner.js").read_text()
+	assert '__("Projection, if tiers were evaluated today: {0}", [progress.reason])' in script

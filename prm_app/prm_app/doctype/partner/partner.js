@@ -149,8 +149,9 @@ function prm_show_tier_progress(frm) {
 				</div>`;
 			})
 			.join("");
+		// what an evaluation today would do: a projection, not a change already made
 		const reason = `<div class="text-muted small">${frappe.utils.escape_html(
-			progress.reason
+			__("Projection, if tiers were evaluated today: {0}", [progress.reason])
 		)}</div>`;
 		// refresh can run twice before the answer arrives: keep one section
 		frm.dashboard.parent.find(".prm-tier-progress").remove();
