@@ -433,7 +433,9 @@ def get_tier_progress(partner: str) -> dict:
 	if proposals.empty:
 		return {"partner": partner, "active": False}
 	row = proposals.iloc[0]
-	target = row.next_tier or row.current_tier or row.qualified_tier
+	# toward the tier above the one held now (a projected demotion does not move the goal), else the
+	# criteria of the tier held (the highest)
+	target = row.tier_above_current or row.current_tier or row.qualified_tier
 	criteria = []
 	for key, detail in (row.criteria.get(target) or {}).items():
 		target_value = detail["target"]
@@ -457,7 +459,7 @@ def get_tier_progress(partner: str) -> dict:
 		"current_tier": row.current_tier,
 		"qualified_tier": row.qualified_tier,
 		"proposed_tier": row.proposed_tier,
-		"next_tier": row.next_tier,
+		"next_tier": row.tier_above_current,
 		"target_tier": target,
 		"reason": reason_text(row),
 		"criteria": criteria,

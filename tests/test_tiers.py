@@ -185,6 +185,17 @@ def test_a_new_partner_is_not_demoted_before_its_first_full_window():
 	assert one(res, "R").change == DEMOTION
 
 
+def test_progress_is_toward_the_tier_above_the_one_held():
+	# a Gold partner failing Gold (grace 0) is projected to Silver: the tier above Silver is Gold, but above
+	# what it holds there is none; a partner without a tier looks at the lowest one
+	p = partners(("P", "Gold"), ("Q", ""), ("R", "Silver"))
+	res = evaluate_tiers(TIERS, p, invoices(("P", "2026-06-01", 20_000)), as_of=AS_OF)
+	r = one(res, "P")
+	assert (r.proposed_tier, r.next_tier, r.tier_above_current) == ("Silver", "Gold", "")
+	assert one(res, "Q").tier_above_current == "Registered"
+	assert one(res, "R").tier_above_current == "Gold" and "Gold" in one(res, "R").criteria
+
+
 def test_locked_partner_is_reported_not_changed():
 	p = partners(("P", "Registered", 1), ("Q", "Gold", 1))
 	data = gold_inputs()

@@ -339,6 +339,11 @@ def evaluate_tiers(
 	proposed_rank = np.array([ranks[position[p]] if p in position else ranks[-1] for p in proposed])
 	for j in reversed(ascending):
 		next_names[proposed_rank < ranks[j]] = names[j]
+	# the tier above the one the partner holds now: what its progress is shown toward
+	above_current = np.full(n, "", dtype=object)
+	held_rank = np.array([ranks[position[c]] if c in position else ranks[-1] for c in current])
+	for j in reversed(ascending):
+		above_current[held_rank < ranks[j]] = names[j]
 
 	started = _started_on(partners)
 	rows = []
@@ -349,7 +354,11 @@ def evaluate_tiers(
 			"won_deals": {str(m): int(won[m][i]) for m in windows},
 			"certified_users": int(certified[i]),
 		}
-		shown = [t for t in (current[i], names[qualified_pos[i]], proposed[i], next_names[i]) if t]
+		shown = [
+			t
+			for t in (current[i], names[qualified_pos[i]], proposed[i], next_names[i], above_current[i])
+			if t
+		]
 		criteria = {
 			name: _criteria_detail(tiers[position[name]], revenue, won, certified, i, checks[name])
 			for name in dict.fromkeys(shown)
@@ -378,6 +387,7 @@ def evaluate_tiers(
 				"proposed_tier": proposed[i],
 				"qualified_tier": names[qualified_pos[i]],
 				"next_tier": next_names[i],
+				"tier_above_current": above_current[i],
 				"change": change[i],
 				"locked": bool(locked[i]),
 				"current_tier_passed": bool(current_passed[i]),
@@ -399,6 +409,7 @@ def evaluate_tiers(
 		"proposed_tier",
 		"qualified_tier",
 		"next_tier",
+		"tier_above_current",
 		"change",
 		"locked",
 		"current_tier_passed",
