@@ -227,8 +227,22 @@ def compile_translations():
 
 def before_uninstall():
 	delete_custom_fields()
+	remove_desk_records()
 	for name in frappe.get_all("Custom Field", filters={"dt": ("in", DIMENSION_DOCTYPES)}, pluck="name"):
 		frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+
+
+def remove_desk_records():
+	"""The notifications and the workspace block install made (on prm_app's doctypes and methods, useless
+	without the app). The read permissions and Role Profiles stay: they name roles that stay too."""
+	from prm_app.api.setup import CHECKLIST_BLOCK
+	from prm_app.notifications import NOTIFICATIONS
+
+	for name in [n["name"] for n in NOTIFICATIONS]:
+		if frappe.db.exists("Notification", name):
+			frappe.delete_doc("Notification", name, ignore_permissions=True, force=True)
+	if frappe.db.exists("Custom HTML Block", CHECKLIST_BLOCK):
+		frappe.delete_doc("Custom HTML Block", CHECKLIST_BLOCK, ignore_permissions=True, force=True)
 
 
 # Commission lines carry the invoice line's accounting dimensions to the commission expense; ERPNext adds

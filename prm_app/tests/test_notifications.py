@@ -79,6 +79,16 @@ class TestNotifications(CompanyTestCase):
 		self.assertEqual(frappe.db.get_value("Notification", "PRM Commission Earned", "enabled"), 0)
 		self.assertFalse(frappe.db.exists("Notification", "PRM Payout Paid"))
 
+	def test_uninstall_removes_the_notifications_and_the_checklist_block(self):
+		from prm_app.api.setup import CHECKLIST_BLOCK, make_checklist_block
+		from prm_app.install import remove_desk_records
+
+		make_checklist_block()
+		remove_desk_records()
+		for values in NOTIFICATIONS:
+			self.assertFalse(frappe.db.exists("Notification", values["name"]))
+		self.assertFalse(frappe.db.exists("Custom HTML Block", CHECKLIST_BLOCK))
+
 	def test_managers_hear_of_a_new_application(self):
 		applicant = frappe.get_doc(
 			{
