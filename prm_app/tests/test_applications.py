@@ -5,7 +5,7 @@ import frappe
 
 from prm_app.api.applications import approve, reject
 from prm_app.tests import CompanyTestCase
-from prm_app.tests.utils import COMPANY, make_plan, make_tier, make_user
+from prm_app.tests.utils import COMPANY, make_partner, make_plan, make_tier, make_user
 
 MANAGER = "prm.applications.manager@example.com"
 SALES_USER = "prm.applications.sales@example.com"
@@ -102,3 +102,21 @@ class TestApplications(CompanyTestCase):
 		self.assertRaises(frappe.ValidationError, approve, self.partner, commission_plan="_PRM No Such Plan")
 		frappe.set_user("Administrator")
 		self.assertEqual(frappe.db.get_value("Partner", self.partner, "status"), "Applicant")
+
+	def test_a_manager_invites_the_partners_users_who_never_logged_in(self):
+		new, old = "prm.invite.new@example.com", "prm.invite.old@example.com"
+		for user in (new, old):
+			make_user(user, ["Partner"])
+		frappe.db.set_value("User", old, "last_login", frappe.utils.now_datetime())
+		partner = make_partner("_PRM Invite Partner")
+		partner.append("users", {"user": new, "partner_role": "Sales"})
+		partner.append("users", {"user": old, "partner_role": "Admin"})
+		partner.save(ignore_permissions=True)  # as a manager adds them in the desk; the form then offers this
+
+		frappe.set_user(SALES_USER)
+		self.assertRaises(frappe.PermissionError, partner.send_portal_invitations)
+		frappe.set_user(MANAGER)
+		self.assertEqual(partner.send_portal_invitations(), [new])
+		frappe.set_user("Administrator")
+		self.assertTrue(frappe.db.exists("Email Queue Recipient", {"recipient": new}))
+		self.assertFalse(frappe.db.exists("Email Queue Recipient", {"recipient": old}))

@@ -11,6 +11,13 @@ frappe.ui.form.on("Partner", {
 				prm_saved(frm).then(() => prm_reject_dialog(frm))
 			);
 		}
+		if (manager && (frm.doc.users || []).length) {
+			frm.add_custom_button(
+				__("Send Portal Invitations"),
+				() => prm_send_invitations(frm),
+				__("Actions")
+			);
+		}
 		if (frm.doc.status === "Rejected" && frm.doc.rejection_reason) {
 			frm.set_intro(
 				__("Application rejected: {0}", [frappe.utils.escape_html(frm.doc.rejection_reason)]),
@@ -38,6 +45,38 @@ frappe.ui.form.on("Partner", {
 		}
 	},
 });
+
+// A user added to the partner's users gets the portal role on save; offer the invitation email too.
+frappe.ui.form.on("Partner", {
+	before_save(frm) {
+		// rows not saved yet are the ones added
+		frm._prm_added_users = (frm.doc.users || []).filter((row) => row.__islocal).map((row) => row.user);
+	},
+	after_save(frm) {
+		const added = (frm._prm_added_users || []).filter(Boolean);
+		frm._prm_added_users = [];
+		if (added.length && frm.doc.status === "Active") {
+			frappe.confirm(
+				__("Send the portal invitation to {0}?", [
+					added.map((u) => frappe.utils.escape_html(u)).join(", "),
+				]),
+				() => prm_send_invitations(frm)
+			);
+		}
+	},
+});
+
+function prm_send_invitations(frm) {
+	frm.call("send_portal_invitations").then((r) => {
+		const invited = r.message || [];
+		frappe.show_alert({
+			message: invited.length
+				? __("Invitation sent to {0}.", [invited.join(", ")])
+				: __("Everyone has logged in already: no invitation sent."),
+			indicator: invited.length ? "green" : "blue",
+		});
+	});
+}
 
 // The decision works on the stored record: unsaved edits (a tier set before clicking) are saved first.
 function prm_saved(frm) {

@@ -42,6 +42,24 @@ class Partner(Document):
 				doc.flags.ignore_permissions = True
 				doc.remove_roles("Partner")
 
+	@frappe.whitelist(methods=["POST"])
+	def send_portal_invitations(self) -> list[str]:
+		"""A manager sends the portal invitation (Frappe's welcome email, a link to set the password) to the
+		partner's users who have never logged in; returns who was invited."""
+		from prm_app.api.portal import send_invitation
+		from prm_app.permissions import require_manager
+
+		require_manager(_("Only a Partner Manager can invite a partner's users."))
+		frappe.has_permission("Partner", "write", self.name, throw=True)
+		stored = {row.user for row in frappe.get_doc("Partner", self.name).users if row.user}
+		waiting = frappe.get_all(
+			"User",
+			filters={"name": ("in", sorted(stored) or [""]), "enabled": 1, "last_login": ("is", "not set")},
+			pluck="name",
+			order_by="name",
+		)
+		return [user for user in waiting if send_invitation(user)]
+
 	def validate_values(self):
 		"""The name becomes a Sales Partner's and a Supplier's name (no markup); the website is shown as a
 		link in the desk, print formats and the portal (http and https only)."""
