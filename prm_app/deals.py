@@ -23,6 +23,7 @@ from prm_app.engine.matching import (
 	NAME,
 	OTHER_COUNTRY,
 	PRODUCTS,
+	SAME_ENTITY,
 	SAME_PARTNER,
 	TAX_ID,
 	Conflicts,
@@ -364,8 +365,19 @@ def ensure_prospect(doc) -> str:
 	return prospect.name
 
 
+def matched_customer(doc) -> str | None:
+	"""The existing Customer the prospect was found to be (a conflict row scoring as the same entity)."""
+	for row in doc.get("conflicts") or []:
+		if row.matched_doctype == "Customer" and flt(row.score) >= SAME_ENTITY:
+			return row.matched_record
+	return None
+
+
 def link_opportunity(doc) -> str:
-	"""The Opportunity of an approved registration, created when none is linked; it carries the partner."""
+	"""The Opportunity of an approved registration, created when none is linked; it carries the partner.
+	A prospect that is an existing customer gets the Opportunity of that Customer (no second Prospect)."""
+	if not doc.customer:
+		doc.customer = matched_customer(doc)
 	if doc.opportunity:
 		frappe.db.set_value(
 			"Opportunity",

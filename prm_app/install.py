@@ -7,8 +7,10 @@ migrate, so they stay reviewable and in step with the app; they are removed on u
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-from prm_app import deal_keys
+from prm_app import deal_keys, personas
+from prm_app.api.setup import make_checklist_block
 from prm_app.channel_funds.setup import CUSTOM_FIELDS as FUNDS_CUSTOM_FIELDS
+from prm_app.notifications import make_notifications
 
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
@@ -208,6 +210,9 @@ def after_install():
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
 	make_special_price_workflow()
+	personas.setup()  # what each persona's roles need outside prm_app's doctypes, and Role Profiles
+	make_checklist_block()  # the Partners workspace's setup checklist
+	make_notifications()  # managers and partners notified both ways (the customer's to edit)
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
@@ -221,6 +226,9 @@ def after_migrate():
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
 	make_special_price_workflow()
+	personas.setup()
+	make_checklist_block()
+	make_notifications()
 	compile_translations()
 
 
@@ -243,8 +251,22 @@ def compile_translations():
 def before_uninstall():
 	delete_custom_fields()
 	frappe.delete_doc_if_exists("Workflow", "Special Price Approval")  # special pricing (issue 15)
+	remove_desk_records()
 	for name in frappe.get_all("Custom Field", filters={"dt": ("in", DIMENSION_DOCTYPES)}, pluck="name"):
 		frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+
+
+def remove_desk_records():
+	"""The notifications and the workspace block install made (on prm_app's doctypes and methods, useless
+	without the app). The read permissions and Role Profiles stay: they name roles that stay too."""
+	from prm_app.api.setup import CHECKLIST_BLOCK
+	from prm_app.notifications import NOTIFICATIONS
+
+	for name in [n["name"] for n in NOTIFICATIONS]:
+		if frappe.db.exists("Notification", name):
+			frappe.delete_doc("Notification", name, ignore_permissions=True, force=True)
+	if frappe.db.exists("Custom HTML Block", CHECKLIST_BLOCK):
+		frappe.delete_doc("Custom HTML Block", CHECKLIST_BLOCK, ignore_permissions=True, force=True)
 
 
 # Commission lines carry the invoice line's accounting dimensions to the commission expense; ERPNext adds

@@ -51,5 +51,7 @@ MESSAGES = (
 	_lt("Direct Revenue This Month"),
 	_lt("Revenue Through Partners This Month"),
 	_lt("Tier Changes Awaiting Approval"),
+	_lt("Applications to Review"),
+	_lt("Deals to Review"),
 	_lt("Channel Overview"),
 )

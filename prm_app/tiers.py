@@ -79,10 +79,21 @@ def load_partners(partners: list[str] | None = None) -> pd.DataFrame:
 	rows = frappe.get_all(
 		"Partner",
 		filters=filters,
-		fields=["name as partner", "tier", "tier_locked", "company", "sales_partner"],
+		fields=[
+			"name as partner",
+			"tier",
+			"tier_locked",
+			"company",
+			"sales_partner",
+			"partnership_start_date",
+			"creation",
+		],
 		order_by="name",
 	)
-	return _frame(rows, ["partner", "tier", "tier_locked", "company", "sales_partner"])
+	for row in rows:  # a partner made without a start date started when it was made
+		row.started_on = row.pop("partnership_start_date") or getdate(row.pop("creation"))
+		row.pop("creation", None)
+	return _frame(rows, ["partner", "tier", "tier_locked", "company", "sales_partner", "started_on"])
 
 
 def load_invoices(partners: list[str] | None, since: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -422,7 +433,9 @@ def get_tier_progress(partner: str) -> dict:
 	if proposals.empty:
 		return {"partner": partner, "active": False}
 	row = proposals.iloc[0]
-	target = row.next_tier or row.current_tier or row.qualified_tier
+	# toward the tier above the one held now (a projected demotion does not move the goal), else the
+	# criteria of the tier held (the highest)
+	target = row.tier_above_current or row.current_tier or row.qualified_tier
 	criteria = []
 	for key, detail in (row.criteria.get(target) or {}).items():
 		target_value = detail["target"]
@@ -446,7 +459,7 @@ def get_tier_progress(partner: str) -> dict:
 		"current_tier": row.current_tier,
 		"qualified_tier": row.qualified_tier,
 		"proposed_tier": row.proposed_tier,
-		"next_tier": row.next_tier,
+		"next_tier": row.tier_above_current,
 		"target_tier": target,
 		"reason": reason_text(row),
 		"criteria": criteria,

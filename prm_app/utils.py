@@ -28,3 +28,17 @@ def commit_job() -> None:
 	tests roll back instead."""
 	if not frappe.flags.in_test:
 		frappe.db.commit()  # nosemgrep: background jobs commit per chunk
+
+
+def first_time(registry: str, item: str) -> bool:
+	"""Whether ``item`` was never made under ``registry`` (a global default) before; remembers it. What
+	install and migrate create once (permissions, notifications), so a customer's later change or removal
+	of it stands."""
+	import json
+
+	made = set(json.loads(frappe.db.get_global(registry) or "[]"))
+	if item in made:
+		return False
+	made.add(item)
+	frappe.db.set_global(registry, json.dumps(sorted(made)))
+	return True

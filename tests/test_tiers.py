@@ -168,6 +168,34 @@ def test_grace_zero_demotes_at_once_and_passing_resets():
 	assert r.change == NONE and r.current_tier_passed and r.consecutive_failures == 0
 
 
+def test_a_new_partner_is_not_demoted_before_its_first_full_window():
+	# placed in Gold by hand a month ago: Gold's 12-month window has not passed, so no demotion yet
+	p = partners(("P", "Gold"), ("Q", "Gold"))
+	p["started_on"] = [date(2026, 10, 1), date(2024, 1, 1)]
+	res = evaluate_tiers(TIERS, p, invoices(("P", "2026-10-15", 500), ("Q", "2026-10-15", 500)), as_of=AS_OF)
+	r = one(res, "P")
+	assert (r.proposed_tier, r.change, r.consecutive_failures) == ("Gold", NONE, 0)
+	assert r.reason == "Keeps Gold: a new partner (since 2026-10-01) keeps its tier for its first 12 months."
+	assert one(res, "Q").change == DEMOTION  # an established partner is demoted as before
+	# a new partner is still promoted at once, and one without a start date is judged as before
+	p = partners(("P", "Silver"), ("R", "Gold"))
+	p["started_on"] = [date(2026, 10, 1), None]
+	res = evaluate_tiers(TIERS, p, as_of=AS_OF, **gold_inputs())
+	assert one(res, "P").change == PROMOTION
+	assert one(res, "R").change == DEMOTION
+
+
+def test_progress_is_toward_the_tier_above_the_one_held():
+	# a Gold partner failing Gold (grace 0) is projected to Silver: the tier above Silver is Gold, but above
+	# what it holds there is none; a partner without a tier looks at the lowest one
+	p = partners(("P", "Gold"), ("Q", ""), ("R", "Silver"))
+	res = evaluate_tiers(TIERS, p, invoices(("P", "2026-06-01", 20_000)), as_of=AS_OF)
+	r = one(res, "P")
+	assert (r.proposed_tier, r.next_tier, r.tier_above_current) == ("Silver", "Gold", "")
+	assert one(res, "Q").tier_above_current == "Registered"
+	assert one(res, "R").tier_above_current == "Gold" and "Gold" in one(res, "R").criteria
+
+
 def test_locked_partner_is_reported_not_changed():
 	p = partners(("P", "Registered", 1), ("Q", "Gold", 1))
 	data = gold_inputs()

@@ -16,11 +16,9 @@ import json
 
 import frappe
 from frappe import _
-from frappe.desk.form.assign_to import close_all_assignments
-from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, today, validate_email_address
+from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, validate_email_address
 
 from prm_app import portal
-from prm_app.permissions import require_manager
 from prm_app.security import client_address, validate_plain_name
 
 PARTNER_ROLES = ("Admin", "Sales", "Finance")
@@ -363,10 +361,13 @@ def refuse_invitation(email: str) -> None:
 
 
 def send_invitation(user: str) -> bool:
-	"""Frappe's welcome email (a link to set the password). A mail server that is down must not undo the
+	"""Frappe's welcome email (a link to set the password), queued: sent now, Frappe would commit in the
+	middle of the request (before an approval is complete). A mail server that is down must not undo the
 	invitation: the error is logged and a Partner Manager can resend it from the User."""
 	try:
-		frappe.get_doc("User", user).send_welcome_mail_to_user()
+		doc = frappe.get_doc("User", user)
+		doc.flags.delay_emails = True
+		doc.send_welcome_mail_to_user()
 		return True
 	except Exception:
 		frappe.log_error(title=_("Partner portal: invitation email to {0}").format(user))
@@ -493,37 +494,11 @@ def apply(
 
 @frappe.whitelist(methods=["POST"])
 def approve_application(partner: str) -> dict:
-	"""A Partner Manager approves an applicant: status Active (the controller creates the Sales Partner and
-	Supplier), the applicant's contact becomes an Admin website user with the welcome email."""
-	require_manager(_("Only a Partner Manager can approve applications."))
-	frappe.has_permission("Partner", "write", partner, throw=True)
-	doc = frappe.get_doc("Partner", partner)
-	if doc.status != "Applicant":
-		frappe.throw(_("Partner {0} is not an applicant.").format(partner))
-	doc.status = "Active"
-	doc.partnership_start_date = doc.partnership_start_date or today()
-	doc.save()
-	contact = frappe.db.get_value(
-		"Dynamic Link",
-		{"parenttype": "Contact", "link_doctype": "Partner", "link_name": partner},
-		"parent",
-		order_by="creation asc",
-	)
-	user = None
-	if contact:
-		values = frappe.db.get_value(
-			"Contact", contact, ["email_id", "first_name", "last_name"], as_dict=True
-		)
-		if values.email_id and not frappe.db.exists("User", values.email_id):
-			user = add_portal_user(
-				partner,
-				values.email_id,
-				" ".join(filter(None, [values.first_name, values.last_name])),
-				"Admin",
-			)
-	# the managers' review assignments are done: Frappe's own close (through each ToDo document)
-	close_all_assignments("Partner", partner, ignore_permissions=True)
-	return {"partner": partner, "status": doc.status, "user": user, "sales_partner": doc.sales_partner}
+	"""A Partner Manager approves an applicant as it stands, the applicant an Admin portal user (the desk's
+	dialog calls ``prm_app.api.applications.approve`` with a tier, plan and portal role)."""
+	from prm_app.api.applications import approve
+
+	return approve(partner)
 
 
 @frappe.whitelist(methods=["POST"])

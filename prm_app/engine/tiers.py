@@ -8,7 +8,8 @@ history=None, as_of) -> proposals_df`` — one row per partner of ``partners``, 
 Inputs (extra columns are ignored; missing optional frames mean "no data"):
 
 - ``tiers``: a list of ``TierCriteria`` (or a frame with their fields as columns).
-- ``partners``: ``partner``, ``tier`` (current tier, may be empty), ``tier_locked`` (optional, bool).
+- ``partners``: ``partner``, ``tier`` (current tier, may be empty), ``tier_locked`` (optional, bool),
+  ``started_on`` (optional: the partnership's start date).
 - ``invoices``: ``partner``, ``posting_date``, ``base_net_amount`` — invoice lines (or invoice totals) in
   company currency. Credit notes may be here with negative amounts.
 - ``returns``: ``partner``, ``posting_date``, ``base_net_amount`` — credit notes; their magnitude is
@@ -34,6 +35,9 @@ Rules
   tier (empty when none qualifies). ``grace_count = 0`` demotes at the first failure.
 - A partner without a tier (or with a tier not in ``tiers``) gets the qualified tier, if any.
 - ``tier_locked`` partners are evaluated and reported but their proposed tier is their current tier.
+- A partner that started less than its current tier's window ago (``started_on`` after the window's
+  start) is not demoted and its failures do not count yet: a tier placed by hand holds until the partner
+  has had a full window of sales. It is still promoted as soon as it qualifies higher.
 
 Output columns: ``partner, current_tier, proposed_tier, qualified_tier, next_tier, change`` (``promotion``,
 ``demotion``, ``none``), ``locked, current_tier_passed, consecutive_failures, revenue, won_deals,
@@ -308,13 +312,18 @@ def evaluate_tiers(
 	known = current_pos < len(tiers)
 	current_passed = passes_ext[np.arange(n), current_pos]
 
+	# a partner that started less than its tier's window ago keeps the tier it was placed in (no failure
+	# counts yet): its window holds only part of a year of sales
+	window_of_current = np.array([int(t.window_months) for t in tiers] + [0], dtype="int64")[current_pos]
+	new = known & _started_within(partners, window_of_current, as_of)
+
 	prior_failures = _consecutive_failures(index, current, history)
-	failures = np.where(known & ~current_passed, prior_failures + 1, 0)
+	failures = np.where(known & ~current_passed & ~new, prior_failures + 1, 0)
 	grace = np.array([int(t.grace_count) for t in tiers] + [0], dtype="int64")[current_pos]
 
 	promote = ranks[qualified_pos] > ranks[current_pos]
 	promote &= any_pass
-	demote = known & ~current_passed & (failures > grace)
+	demote = known & ~current_passed & ~new & (failures > grace)
 	unknown_change = ~known & (names[qualified_pos] != current)  # no tier, or a deleted one
 	proposed_pos = np.where(promote | demote | unknown_change, qualified_pos, current_pos)
 	proposed_pos = np.where(locked, current_pos, proposed_pos)
@@ -330,7 +339,13 @@ def evaluate_tiers(
 	proposed_rank = np.array([ranks[position[p]] if p in position else ranks[-1] for p in proposed])
 	for j in reversed(ascending):
 		next_names[proposed_rank < ranks[j]] = names[j]
+	# the tier above the one the partner holds now: what its progress is shown toward
+	above_current = np.full(n, "", dtype=object)
+	held_rank = np.array([ranks[position[c]] if c in position else ranks[-1] for c in current])
+	for j in reversed(ascending):
+		above_current[held_rank < ranks[j]] = names[j]
 
+	started = _started_on(partners)
 	rows = []
 	for i, partner in enumerate(index):
 		metrics = {
@@ -339,7 +354,11 @@ def evaluate_tiers(
 			"won_deals": {str(m): int(won[m][i]) for m in windows},
 			"certified_users": int(certified[i]),
 		}
-		shown = [t for t in (current[i], names[qualified_pos[i]], proposed[i], next_names[i]) if t]
+		shown = [
+			t
+			for t in (current[i], names[qualified_pos[i]], proposed[i], next_names[i], above_current[i])
+			if t
+		]
 		criteria = {
 			name: _criteria_detail(tiers[position[name]], revenue, won, certified, i, checks[name])
 			for name in dict.fromkeys(shown)
@@ -359,6 +378,7 @@ def evaluate_tiers(
 			int(failures[i]),
 			int(grace[i]),
 			known[i],
+			(str(started[i]), int(window_of_current[i])) if new[i] else None,
 		)
 		rows.append(
 			{
@@ -367,6 +387,7 @@ def evaluate_tiers(
 				"proposed_tier": proposed[i],
 				"qualified_tier": names[qualified_pos[i]],
 				"next_tier": next_names[i],
+				"tier_above_current": above_current[i],
 				"change": change[i],
 				"locked": bool(locked[i]),
 				"current_tier_passed": bool(current_passed[i]),
@@ -388,6 +409,7 @@ def evaluate_tiers(
 		"proposed_tier",
 		"qualified_tier",
 		"next_tier",
+		"tier_above_current",
 		"change",
 		"locked",
 		"current_tier_passed",
@@ -428,8 +450,24 @@ def _criteria_detail(tier: TierCriteria, revenue, won, certified, i, checks) -> 
 	}
 
 
+def _started_on(partners: pd.DataFrame) -> np.ndarray:
+	"""The partners' start dates (the optional ``started_on`` column), NaT where unknown."""
+	if "started_on" not in partners.columns:
+		return np.full(len(partners), np.datetime64("NaT"), dtype="datetime64[D]")
+	return _dates(partners["started_on"])
+
+
+def _started_within(partners: pd.DataFrame, window_months: np.ndarray, as_of: date) -> np.ndarray:
+	"""Whether each partner started after the start of its window (less than a full window ago)."""
+	started = _started_on(partners)
+	cutoff = np.full(len(partners), np.datetime64("NaT"), dtype="datetime64[D]")
+	for months in np.unique(window_months):
+		cutoff[window_months == months] = window_start(as_of, int(months))
+	return ~np.isnat(started) & ~np.isnat(cutoff) & (started > cutoff)
+
+
 def _reason(
-	current, proposed, qualified, change, locked, passed, failures, grace, known
+	current, proposed, qualified, change, locked, passed, failures, grace, known, new=None
 ) -> tuple[str, tuple]:
 	"""An English message template with ``{0}``-style placeholders and its arguments (the convention of
 	Frappe's ``_()``, as for engine errors), so the Frappe layer can translate it."""
@@ -467,6 +505,11 @@ def _reason(
 		return "Qualifies for no tier.", ()
 	if passed:
 		return "Keeps {0}: its criteria are met.", (current,)
+	if new:
+		return "Keeps {0}: a new partner (since {1}) keeps its tier for its first {2} months.", (
+			current,
+			*new,
+		)
 	return (
 		"Keeps {0} in grace: failed {1} consecutive evaluation(s) of {2} allowed.",
 		(current, failures, grace),

@@ -20,4 +20,20 @@ def before_tests():
 	frappe.db.commit()  # nosemgrep: the test bootstrap commits, as ERPNext's does
 
 
-__all__ = ["PRMTestCase", "before_tests"]
+class CompanyTestCase(PRMTestCase):
+	"""A bench test on the shared test company (prm_app.tests.utils.make_company); every test rolls back,
+	as Administrator again."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from prm_app.tests.utils import make_company
+
+		make_company()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+
+__all__ = ["CompanyTestCase", "PRMTestCase", "before_tests"]

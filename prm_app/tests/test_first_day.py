@@ -3,12 +3,10 @@ from the desk can use the portal, and company commission accounts filled on migr
 HTTP to Frappe's own /api/method/login."""
 
 import frappe
-import requests
 from frappe.utils.password import update_password
 
 from prm_app.install import after_migrate
-from prm_app.tests import PRMTestCase
-from prm_app.tests.test_portal_isolation import start_server
+from prm_app.tests.http import HTTPTestCase
 from prm_app.tests.utils import COMPANY, make_company, make_customer, make_partner, make_user
 
 PASSWORD = "First-Day-7q!"
@@ -41,7 +39,9 @@ def path_of(home_page: str) -> str:
 	return "/" + (home_page or "").lstrip("/")
 
 
-class TestFirstDay(PRMTestCase):
+class TestFirstDay(HTTPTestCase):
+	password = PASSWORD
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -61,29 +61,21 @@ class TestFirstDay(PRMTestCase):
 		make_user(MANAGER, ["Partner Manager"])
 		update_password(MANAGER, PASSWORD)
 		frappe.db.commit()  # nosemgrep: the HTTP server has its own connection
-		cls.server, cls.url = start_server()
+		cls.serve()
 
-	@classmethod
-	def tearDownClass(cls):
-		cls.server.shutdown()
-		super().tearDownClass()
-
-	def login(self, user: str) -> dict:
-		http = requests.Session()
-		response = http.post(f"{self.url}/api/method/login", data={"usr": user, "pwd": PASSWORD})
-		self.assertEqual(response.status_code, 200, response.text[:300])
-		return response.json()
+	def home_page(self, user: str) -> str:
+		return self.login(user)[1]["home_page"]
 
 	def test_a_user_added_in_the_desk_gets_the_portal_role_and_lands_on_the_portal(self):
 		self.assertIn("Partner", frappe.get_roles(PARTNER_USER))  # was: only invitations granted it
-		self.assertEqual(self.login(PARTNER_USER)["home_page"], "/partner")  # was /app/partners
+		self.assertEqual(self.home_page(PARTNER_USER), "/partner")  # was /app/partners
 
 	def test_other_website_users_are_not_sent_to_the_desk(self):
-		home = self.login(CUSTOMER_USER)["home_page"]
+		home = self.home_page(CUSTOMER_USER)
 		self.assertFalse(path_of(home).startswith(DESK), home)
 
 	def test_a_channel_manager_still_lands_in_the_desk(self):
-		home = self.login(MANAGER)["home_page"]
+		home = self.home_page(MANAGER)
 		self.assertTrue(path_of(home).startswith(DESK), home)
 
 	def test_a_user_removed_from_the_partner_loses_the_portal_role(self):

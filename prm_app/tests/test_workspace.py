@@ -11,7 +11,13 @@ from frappe.utils import flt
 from prm_app.tests import PRMTestCase
 from prm_app.tests.utils import COMPANY, make_company, make_invoice, make_partner, make_plan
 
-CARDS = ("Active Partners", "Commission Accrued This Month", "Commission Payable")
+CARDS = (
+	"Applications to Review",
+	"Deals to Review",
+	"Active Partners",
+	"Commission Accrued This Month",
+	"Commission Payable",
+)
 CHART = "Partner Commission by Month"
 
 
@@ -39,7 +45,14 @@ class TestPartnersWorkspace(PRMTestCase):
 		self.assertEqual([c.chart_name for c in ws.charts], [CHART])
 		self.assertEqual(
 			[s.link_to for s in ws.shortcuts],
-			["Partner", "Partner Tier", "Commission Plan", "Partner Commission", "PRM Settings"],
+			[
+				"Partner",
+				"Partner Tier",
+				"Commission Plan",
+				"Partner Commission",
+				"PRM Settings",
+				"Channel Overview",
+			],
 		)
 		blocks = json.loads(ws.content)
 		self.assertEqual(
@@ -93,3 +106,16 @@ class TestPartnersWorkspace(PRMTestCase):
 		self.assertEqual(
 			flt(after["datasets"][0]["values"][-1], 2), flt(before["datasets"][0]["values"][-1] + 50, 2)
 		)
+
+	def test_review_counters_count_what_waits_for_a_manager(self):
+		def number(name):
+			card = frappe.get_doc("Number Card", name)
+			return flt(get_result(card.as_json(), json.dumps(card_filters(card))))
+
+		applications, deals = number("Applications to Review"), number("Deals to Review")
+		self.assertEqual(applications, frappe.db.count("Partner", {"status": "Applicant"}))
+		self.assertEqual(
+			deals, frappe.db.count("Deal Registration", {"status": ("in", ("Submitted", "Under Review"))})
+		)
+		make_partner("_PRM Card Applicant", status="Applicant")
+		self.assertEqual(number("Applications to Review"), applications + 1)

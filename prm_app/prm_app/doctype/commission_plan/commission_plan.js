@@ -5,6 +5,8 @@ const SIMULATION_EVENT = "prm_plan_simulation";
 
 frappe.ui.form.on("Commission Plan", {
 	refresh(frm) {
+		prm_format_rule_and_bracket_rates(frm);
+		prm_set_bracket_rules(frm);
 		if (frm.is_new()) {
 			return;
 		}
@@ -25,6 +27,33 @@ frappe.ui.form.on("Commission Plan", {
 		}
 	},
 });
+
+// A bracket's rule is picked from the plan's rules (the names must match), kept in step as rules change.
+frappe.ui.form.on("Commission Plan Rule", {
+	rule_name: prm_set_bracket_rules,
+	rules_add: prm_set_bracket_rules,
+	rules_remove: prm_set_bracket_rules,
+});
+
+function prm_set_bracket_rules(frm) {
+	const names = [...new Set((frm.doc.rules || []).map((r) => r.rule_name).filter(Boolean))];
+	frm.fields_dict.brackets.grid.update_docfield_property("rule_name", "options", ["", ...names]);
+	frm.refresh_field("brackets");
+}
+
+// Rates read as what they are: a percentage rule's rate with "%", an open bracket "and above".
+function prm_format_rule_and_bracket_rates(frm) {
+	const rules = frm.fields_dict.rules.grid;
+	rules.update_docfield_property("rate", "formatter", (value, df, options, doc) => {
+		if (doc && doc.rate_type === "Percentage") {
+			return frappe.format(value, { fieldtype: "Percent" }, options);
+		}
+		return frappe.format(value, { fieldtype: "Currency", options: "currency" }, options, frm.doc);
+	});
+	frm.fields_dict.brackets.grid.update_docfield_property("to_amount", "formatter", (value, df, options) =>
+		value ? frappe.format(value, { fieldtype: "Currency" }, options, frm.doc) : __("and above")
+	);
+}
 
 // --- export / import -------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ frappe.ui.form.on("Deal Registration", {
 	refresh(frm) {
 		frm.page.set_indicator(__(frm.doc.status), STATUS_COLORS[frm.doc.status] || "gray");
 		if (frm.is_new()) return;
+		if (frm.doc.has_hard_conflict) frm.dashboard.add_indicator(__("Hard Conflict"), "red");
 		const is_manager = frappe.user.has_role("Partner Manager") || frappe.user.has_role("System Manager");
 		const status = frm.doc.status;
 		const act = (label, method, args, group) =>
@@ -62,7 +63,19 @@ frappe.ui.form.on("Deal Registration", {
 		const review = __("Review");
 		if (status === "Submitted") act(__("Start Review"), "start_review", null, review);
 		if (["Submitted", "Under Review"].includes(status)) {
-			act(__("Approve"), "approve", null, review);
+			frm.add_custom_button(
+				__("Approve"),
+				() =>
+					frappe.confirm(
+						__("Approve {0}: protect {1} for {2}?", [
+							frm.doc.name,
+							frappe.utils.escape_html(frm.doc.prospect_name),
+							frappe.utils.escape_html(frm.doc.partner),
+						]),
+						() => frm.call("approve").then(() => frm.reload_doc())
+					),
+				review
+			);
 			with_reason(__("Reject"), "reject", review);
 			with_reason(__("Return for Information"), "return_for_information", review);
 			act(__("Check Conflicts"), "check_conflicts", null, review);

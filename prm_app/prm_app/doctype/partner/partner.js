@@ -2,28 +2,26 @@ frappe.ui.form.on("Partner", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		prm_show_tier_progress(frm);
-		if (
-			frm.doc.status === "Applicant" &&
-			(frappe.user.has_role("Partner Manager") || frappe.user.has_role("System Manager"))
-		) {
+		const manager = frappe.user.has_role("Partner Manager") || frappe.user.has_role("System Manager");
+		if (frm.doc.status === "Applicant" && manager) {
 			frm.add_custom_button(__("Approve Application"), () =>
-				frappe.confirm(
-					__("Activate {0}, create its Sales Partner, Supplier and portal user and send the invitation?", [
-						frm.doc.partner_name,
-					]),
-					() =>
-						frappe
-							.xcall("prm_app.api.portal.approve_application", { partner: frm.doc.name })
-							.then((r) => {
-								frappe.show_alert({
-									message: r.user
-										? __("Approved; invitation sent to {0}.", [r.user])
-										: __("Approved."),
-									indicator: "green",
-								});
-								frm.reload_doc();
-							})
-				)
+				prm_saved(frm).then(() => prm_approve_dialog(frm))
+			).addClass("btn-primary");
+			frm.add_custom_button(__("Reject Application"), () =>
+				prm_saved(frm).then(() => prm_reject_dialog(frm))
+			);
+		}
+		if (manager && (frm.doc.users || []).length) {
+			frm.add_custom_button(
+				__("Send Portal Invitations"),
+				() => prm_send_invitations(frm),
+				__("Actions")
+			);
+		}
+		if (frm.doc.status === "Rejected" && frm.doc.rejection_reason) {
+			frm.set_intro(
+				__("Application rejected: {0}", [frappe.utils.escape_html(frm.doc.rejection_reason)]),
+				"red"
 			);
 		}
 		if (frm.doc.sales_partner) {
@@ -48,6 +46,126 @@ frappe.ui.form.on("Partner", {
 	},
 });
 
+// A user added to the partner's users gets the portal role on save; offer the invitation email too.
+frappe.ui.form.on("Partner", {
+	before_save(frm) {
+		// rows not saved yet are the ones added
+		frm._prm_added_users = (frm.doc.users || []).filter((row) => row.__islocal).map((row) => row.user);
+	},
+	after_save(frm) {
+		const added = (frm._prm_added_users || []).filter(Boolean);
+		frm._prm_added_users = [];
+		if (added.length && frm.doc.status === "Active") {
+			frappe.confirm(
+				__("Send the portal invitation to {0}?", [
+					added.map((u) => frappe.utils.escape_html(u)).join(", "),
+				]),
+				() => prm_send_invitations(frm)
+			);
+		}
+	},
+});
+
+function prm_send_invitations(frm) {
+	frm.call("send_portal_invitations").then((r) => {
+		const invited = r.message || [];
+		frappe.show_alert({
+			message: invited.length
+				? __("Invitation sent to {0}.", [invited.join(", ")])
+				: __("Everyone has logged in already: no invitation sent."),
+			indicator: invited.length ? "green" : "blue",
+		});
+	});
+}
+
+// The decision works on the stored record: unsaved edits (a tier set before clicking) are saved first.
+function prm_saved(frm) {
+	return frm.is_dirty() ? frm.save() : Promise.resolve();
+}
+
+function prm_approve_dialog(frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Approve Application of {0}", [frm.doc.partner_name]),
+		fields: [
+			{
+				fieldname: "tier",
+				fieldtype: "Link",
+				options: "Partner Tier",
+				label: __("Partner Tier"),
+				default: frm.doc.tier,
+			},
+			{
+				fieldname: "commission_plan",
+				fieldtype: "Link",
+				options: "Commission Plan",
+				label: __("Commission Plan"),
+				default: frm.doc.commission_plan,
+				description: __("Empty: the tier's plan, else the default plan of PRM Settings."),
+			},
+			{
+				fieldname: "portal_role",
+				fieldtype: "Select",
+				options: ["Admin", "Sales", "Finance"],
+				label: __("Portal Role of the Applicant"),
+				default: "Admin",
+			},
+			{
+				fieldname: "what_happens",
+				fieldtype: "HTML",
+				options: `<p class="text-muted small">${__(
+					"Approving activates the partner, creates its Sales Partner and Supplier, and invites the applicant to the portal."
+				)}</p>`,
+			},
+		],
+		primary_action_label: __("Approve"),
+		primary_action(values) {
+			dialog.disable_primary_action();
+			frappe
+				.xcall("prm_app.api.applications.approve", { partner: frm.doc.name, ...values })
+				.then((r) => {
+					dialog.hide();
+					frappe.show_alert({
+						message: r.user
+							? __("Approved; invitation sent to {0}.", [r.user])
+							: __("Approved."),
+						indicator: "green",
+					});
+					frm.reload_doc();
+				})
+				.finally(() => dialog.enable_primary_action());
+		},
+	});
+	dialog.show();
+}
+
+function prm_reject_dialog(frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Reject Application of {0}", [frm.doc.partner_name]),
+		fields: [
+			{
+				fieldname: "reason",
+				fieldtype: "Small Text",
+				label: __("Reason"),
+				reqd: 1,
+				description: __("Kept on the partner record and in its timeline."),
+			},
+		],
+		primary_action_label: __("Reject"),
+		primary_action(values) {
+			dialog.disable_primary_action();
+			frappe
+				.xcall("prm_app.api.applications.reject", { partner: frm.doc.name, reason: values.reason })
+				.then(() => {
+					dialog.hide();
+					frappe.show_alert({ message: __("Application rejected."), indicator: "orange" });
+					frm.reload_doc();
+				})
+				.finally(() => dialog.enable_primary_action());
+		},
+	});
+	dialog.show();
+}
+
 // Progress to the next tier, per criterion (prm_app.tiers.get_tier_progress).
 function prm_show_tier_progress(frm) {
 	frappe.xcall("prm_app.tiers.get_tier_progress", { partner: frm.doc.name }).then((progress) => {
@@ -70,8 +188,9 @@ function prm_show_tier_progress(frm) {
 				</div>`;
 			})
 			.join("");
+		// what an evaluation today would do: a projection, not a change already made
 		const reason = `<div class="text-muted small">${frappe.utils.escape_html(
-			progress.reason
+			__("Projection, if tiers were evaluated today: {0}", [progress.reason])
 		)}</div>`;
 		// refresh can run twice before the answer arrives: keep one section
 		frm.dashboard.parent.find(".prm-tier-progress").remove();

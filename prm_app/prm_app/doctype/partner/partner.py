@@ -8,6 +8,9 @@ from frappe.utils.nestedset import get_root_of
 
 from prm_app.security import validate_http_url, validate_plain_name
 
+# an application not (yet) accepted: no Sales Partner, no Supplier
+APPLICATION_STATUSES = ("Applicant", "Rejected")
+
 
 class Partner(Document):
 	def validate(self):
@@ -39,6 +42,24 @@ class Partner(Document):
 				doc.flags.ignore_permissions = True
 				doc.remove_roles("Partner")
 
+	@frappe.whitelist(methods=["POST"])
+	def send_portal_invitations(self) -> list[str]:
+		"""A manager sends the portal invitation (Frappe's welcome email, a link to set the password) to the
+		partner's users who have never logged in; returns who was invited."""
+		from prm_app.api.portal import send_invitation
+		from prm_app.permissions import require_manager
+
+		require_manager(_("Only a Partner Manager can invite a partner's users."))
+		frappe.has_permission("Partner", "write", self.name, throw=True)
+		stored = {row.user for row in frappe.get_doc("Partner", self.name).users if row.user}
+		waiting = frappe.get_all(
+			"User",
+			filters={"name": ("in", sorted(stored) or [""]), "enabled": 1, "last_login": ("is", "not set")},
+			pluck="name",
+			order_by="name",
+		)
+		return [user for user in waiting if send_invitation(user)]
+
 	def validate_values(self):
 		"""The name becomes a Sales Partner's and a Supplier's name (no markup); the website is shown as a
 		link in the desk, print formats and the portal (http and https only)."""
@@ -69,8 +90,8 @@ class Partner(Document):
 
 	def ensure_sales_partner(self):
 		"""Link the Sales Partner of the same name, or create one (commission rate 0: PRM computes it).
-		Applicants (the portal's public application) get theirs when approved."""
-		if self.sales_partner or self.status == "Applicant":
+		Applicants (the portal's public application) get theirs when approved, rejected ones never."""
+		if self.sales_partner or self.status in APPLICATION_STATUSES:
 			return
 		existing = frappe.db.exists("Sales Partner", self.partner_name)
 		if existing and not frappe.db.exists("Partner", {"sales_partner": existing}):
@@ -90,7 +111,7 @@ class Partner(Document):
 
 	def ensure_supplier(self):
 		"""Link or create the Supplier that commission is payable to (not for applicants)."""
-		if self.supplier or self.status == "Applicant":
+		if self.supplier or self.status in APPLICATION_STATUSES:
 			return
 		existing = frappe.db.get_value("Supplier", {"supplier_name": self.partner_name})
 		if existing and not frappe.db.exists("Partner", {"supplier": existing}):

@@ -36,6 +36,15 @@ class PartnerPayout(Document):
 		self.link_commissions(None)
 		self.set_status(update=True)
 
+	@frappe.whitelist()
+	def get_commissions(self):
+		"""The form's Get Commissions: what this payout would pay, shown before it is saved (nothing is
+		written; saving and submitting take what is payable then)."""
+		self.validate_partner()
+		self.validate_period()
+		self.set_commissions()
+		self.set_totals()
+
 	def validate_partner(self):
 		partner = frappe.db.get_value(
 			"Partner", self.partner, ["status", "supplier", "company"], as_dict=True
@@ -157,7 +166,12 @@ class PartnerPayout(Document):
 		else:
 			status = "Submitted"
 		if update:
+			paid_now = status == "Paid" and self.status != "Paid"
 			self.db_set("status", status, update_modified=False)
+			if paid_now:
+				# notifications and doc_events on "on_paid" (the partner hears of its payment), on a copy:
+				# a notification reloads the document it runs on
+				frappe.get_doc(self.doctype, self.name).run_method("on_paid")
 		else:
 			self.status = status
 

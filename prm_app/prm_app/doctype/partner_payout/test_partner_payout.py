@@ -43,7 +43,7 @@ IGNORE_TEST_RECORD_DEPENDENCIES = test_ignore  # the name Frappe v16 reads
 PAY_NOW = {"holding_days": 0, "require_approval": 0, "minimum_payout": 0, "submit_payment_entries": 1}
 
 
-def make_payout(partner, submit=True, **values):
+def make_payout(partner, submit=True, do_not_insert=False, **values):
 	doc = frappe.get_doc(
 		{
 			"doctype": "Partner Payout",
@@ -54,7 +54,10 @@ def make_payout(partner, submit=True, **values):
 			"posting_date": values.pop("posting_date", nowdate()),
 			**values,
 		}
-	).insert()
+	)
+	if do_not_insert:
+		return doc
+	doc.insert()
 	if submit:
 		doc.submit()
 	return doc
@@ -107,6 +110,18 @@ class TestPartnerPayout(PRMTestCase):
 				frappe.db.get_value("Partner Commission", pc.name, "partner_payout"), payout.name
 			)
 		self.assertEqual(supplier_payable(self.partner.supplier), 0.0)
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_get_commissions_fills_the_form_before_it_is_saved(self):
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		make_invoice(self.partner, [("_PRM Hardware", 1, 500)])
+		payout = make_payout(self.partner, submit=False, do_not_insert=True)
+		self.assertEqual(payout.commissions, [])
+		payout.get_commissions()  # the form's button (run_doc_method on the unsaved document)
+		self.assertEqual(len(payout.commissions), 2)
+		self.assertEqual(flt(payout.net_amount), 150.0)
+		self.assertIsNone(payout.name)  # not saved
+		self.assertFalse(frappe.db.exists("Partner Payout", {"partner": self.partner.name}))
 
 	@change_settings("PRM Settings", {**PAY_NOW, "submit_payment_entries": 0})
 	def test_payment_entry_can_be_left_as_draft_for_review(self):

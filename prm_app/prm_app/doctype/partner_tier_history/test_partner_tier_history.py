@@ -65,11 +65,17 @@ class TestTierEvaluation(PRMTestCase):
 		self.gold = make_tier("_PRM Gold", 9102, plan=self.gold_plan)
 		set_criteria(self.gold, min_revenue=1500, evaluation_window_months=12, grace_count=1)
 		make_user(USER, ["Partner"])
-		self.partner = make_partner("_PRM Tier Partner", tier=self.silver, users=[{"user": USER}])
+		# an established partner (a new one keeps its tier for its first window: test_new_partner_...)
+		self.partner = make_partner(
+			"_PRM Tier Partner", tier=self.silver, users=[{"user": USER}], partnership_start_date="2020-01-01"
+		)
 		make_outgoing_email_account()
+		# changes are applied unless a test asks for proposals (the site's default is to propose)
+		frappe.db.set_single_value("PRM Settings", "propose_tier_changes_only", 0)
 
 	def tearDown(self):
 		frappe.db.rollback()
+		frappe.clear_document_cache("PRM Settings", "PRM Settings")
 
 	def history(self, **filters):
 		return frappe.get_all(
@@ -175,6 +181,22 @@ class TestTierEvaluation(PRMTestCase):
 			],
 		)
 		self.assertEqual(rows[1].change, "Demotion")
+
+	def test_new_partner_placed_by_hand_keeps_its_tier_for_its_first_window(self):
+		# made today in the desk with Gold and no start date: the first evaluations do not demote it
+		newcomer = make_partner("_PRM Tier Newcomer", tier=self.gold)
+		tiers.run_evaluation()
+		tiers.run_evaluation(as_of=add_days(nowdate(), 1))
+		self.assertEqual(frappe.db.get_value("Partner", newcomer.name, "tier"), self.gold)
+		rows = frappe.get_all(
+			"Partner Tier History", {"partner": newcomer.name}, ["status", "consecutive_failures", "reason"]
+		)
+		self.assertEqual([(r.status, r.consecutive_failures) for r in rows], [("Unchanged", 0)] * 2)
+		self.assertIn("new partner", rows[0].reason)
+
+	def test_tier_changes_are_proposed_by_default_on_a_new_site(self):
+		meta = frappe.get_meta("PRM Settings")
+		self.assertEqual(meta.get_field("propose_tier_changes_only").default, "1")
 
 	def test_locked_partner_is_reported_not_changed(self):
 		frappe.db.set_value("Partner", self.partner.name, "tier_locked", 1)

@@ -68,6 +68,7 @@ def get_data(filters) -> list[dict]:
 					"amount": line.amount,
 					"explanation": line.explanation,
 					"journal_entry": pc.journal_entry,
+					"journal_entry_type": "Journal Entry" if pc.journal_entry else None,
 					"currency": pc.currency,
 				}
 			)
@@ -187,8 +188,10 @@ def get_columns() -> list[dict]:
 		{
 			"label": _("Journal Entry"),
 			"fieldname": "journal_entry",
-			"fieldtype": "Link",
-			"options": "Journal Entry",
+			# a Dynamic Link: Frappe's report filter requires read on every Link column's doctype, and a
+			# channel manager reads commissions, not the ledger (the link still opens for accountants)
+			"fieldtype": "Dynamic Link",
+			"options": "journal_entry_type",
 			"width": 150,
 		},
 		{
