@@ -94,6 +94,10 @@ def make_role_profiles() -> None:
 	for name, roles in ROLE_PROFILES.items():
 		if frappe.db.exists("Role Profile", name):
 			continue
-		frappe.get_doc(
+		profile = frappe.get_doc(
 			{"doctype": "Role Profile", "role_profile": name, "roles": [{"role": role} for role in roles]}
 		).insert(ignore_permissions=True)
+		# Role Profile queues "update all its users" and locks itself until a worker runs it (outside install
+		# and tests, e.g. on migrate); a new profile has no users, and a lock left by a bench without workers
+		# would refuse the customer's first edit ("document is locked")
+		profile.unlock()

@@ -229,7 +229,10 @@ class TestDeskBrowser(PRMTestCase):
 		self.driver.find_element(By.ID, "login_email").send_keys(user)
 		self.driver.find_element(By.ID, "login_password").send_keys(PASSWORD)
 		self.driver.find_element(By.CSS_SELECTOR, ".btn-login").click()
-		self.wait_js("return location.pathname.startsWith('/app')", what="landing in the desk")
+		# the desk is /app on v15 and /desk on v16
+		self.wait_js(
+			"return ['/app', '/desk'].some((p) => location.pathname.startsWith(p))", what="landing in the desk"
+		)
 
 	# --- the journey ----------------------------------------------------------------------------------------
 

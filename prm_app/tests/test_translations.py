@@ -259,6 +259,7 @@ class TestRussianPortal(PRMTestCase):
 		for item in frappe.get_all("Item", fields=["item_code", "item_name"]):
 			values += [item.item_code, item.item_name]
 		values += frappe.get_all("Country", pluck="name")
+		values += frappe.get_all("Partner Tier", pluck="name")  # the next tier up may be another test's
 		values += frappe.get_all("Partner User", {"parent": PARTNER}, pluck="user")
 		values += frappe.get_all("Partner Resource", pluck="title")
 		values += frappe.get_all("Partner Resource", pluck="description")
