@@ -60,7 +60,13 @@ class TestSpecialPricingAttackHTTP(PortalFixtures):
 		super().setUpClass()
 		make_item(NO_PRICE_ITEM, "_PRM SPR Attack Group")
 		set_list_price(OWN_ITEM, 1000)
-		cls.a_priced_deal = cls.track(cls.registration(cls.a, "Umbrella Attack", "umbrella-attack.example"))
+		make_item("_PRM SPR Flagship", "_PRM SPR Attack Group")
+		set_list_price("_PRM SPR Flagship", 50000)
+		deal = cls.registration(cls.a, "Umbrella Attack", "umbrella-attack.example")
+		deal.append("products", {"item_code": OWN_ITEM, "qty": 1})
+		deal.append("products", {"item_code": NO_PRICE_ITEM, "qty": 1})
+		deal.save(ignore_permissions=True)
+		cls.a_priced_deal = cls.track(deal)
 		approve_registration_for_test(cls.a_priced_deal, CUSTOMER)
 		# B's approved request: its Pricing Rule prices B's customer's documents
 		b_deal = cls.track(cls.registration(cls.b, "Initech Attack", "initech-attack.example"))
@@ -213,6 +219,25 @@ class TestSpecialPricingAttackHTTP(PortalFixtures):
 		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "status"), "Approved")
 		self.assertEqual(flt(frappe.db.get_value(ITEM_DOCTYPE, stored.items[0].name, "granted_price")), 950)
 
+	def test_a_partner_asks_for_its_deals_products_only(self):
+		"""The portal's form offers the deal's products; a request through the API for another item (the
+		vendor's flagship at a deal's price) is refused, and so is changing a line's item on a draft."""
+		http = self.session()
+		other = self.insert_own(http, item_code="_PRM SPR Flagship")
+		self.assertEqual(other.status_code, 417, other.text[:300])
+		self.assertIn("products", other.text)
+		own = self.insert_own(http, item_code=OWN_ITEM)
+		self.assertEqual(own.status_code, 200, own.text[:300])
+		data = own.json()["data"]
+		put = http.put(
+			f"{self.url}/api/resource/{DOCTYPE}/{data['name']}",
+			json={"items": [{**data["items"][0], "item_code": "_PRM SPR Flagship"}]},
+			headers={"X-Frappe-CSRF-Token": http.csrf},
+		)
+		self.assertEqual(put.status_code, 417, put.text[:300])
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value(ITEM_DOCTYPE, {"parent": data["name"]}, "item_code"), OWN_ITEM)
+
 	def test_b_request_through_other_channels(self):
 		http = self.session()
 		name, b_rule = self.b_approved, self.b_rule
@@ -326,6 +351,7 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 		deal = make_registration(
 			self.partner,
 			f"SPRA Prospect {frappe.generate_hash(length=6)}",
+			products=[self.ITEM_A, self.ITEM_B],
 			website=f"{frappe.generate_hash(length=8)}.example",
 		)
 		frappe.db.set_value(
@@ -396,6 +422,29 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 		settings = frappe.get_doc("PRM Settings")
 		settings.special_price_partner_manager_limit = 20
 		self.as_user(self.PM, settings.save)  # unchanged limit: a Partner Manager saves the rest
+
+	def test_a_deal_listing_an_item_group_offers_its_items(self):
+		group_deal = make_registration(
+			self.partner,
+			f"SPRA Group Prospect {frappe.generate_hash(length=6)}",
+			website=f"{frappe.generate_hash(length=8)}.example",
+			products=[("group", "_PRM Software Group")],
+		)
+		frappe.db.set_value(
+			"Deal Registration", group_deal.name, {"status": "Approved", "customer": self.DEAL_CUSTOMER}
+		)
+		self.deal = group_deal.name
+		doc = self.pending([{"item_code": self.ITEM_B, "qty": 1, "requested_price": 240}])
+		self.assertEqual(doc.items[0].item_code, self.ITEM_B)
+		self.assertRaisesRegex(
+			frappe.ValidationError,
+			"products",
+			self.pending,
+			[{"item_code": self.ITEM_A, "qty": 1, "requested_price": 900}],
+		)
+		# staff ask for any item
+		staff = self.pending([{"item_code": self.ITEM_A, "qty": 1, "requested_price": 900}], user=self.SM)
+		self.assertEqual(staff.status, "Pending Approval")
 
 	def test_staff_cannot_type_a_list_price(self):
 		"""The list price is the price list's: a request for an unpriced item is refused, and a typed list

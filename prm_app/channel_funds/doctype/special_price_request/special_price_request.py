@@ -13,6 +13,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
+from frappe.utils.nestedset import get_descendants_of
 
 from prm_app.channel_funds import special_pricing
 from prm_app.engine.errors import EngineError
@@ -145,6 +146,32 @@ class SpecialPriceRequest(Document):
 				_("Only the vendor sets {0}.").format(", ".join(sorted(changed))),
 				frappe.PermissionError,
 				title=_("Not Permitted"),
+			)
+		self.validate_deal_products(stored_rows)
+
+	def validate_deal_products(self, stored_rows: dict):
+		"""A partner user asks for the deal's products only (the items it lists, or items of the item
+		groups it lists), as the portal's form offers them; lines it did not add or change are not judged."""
+		products = frappe.get_all(
+			"Deal Registration Product",
+			filters={"parent": self.deal_registration, "parenttype": "Deal Registration"},
+			fields=["item_code", "item_group"],
+		)
+		items = {p.item_code for p in products if p.item_code}
+		groups = set()
+		for group in {p.item_group for p in products if p.item_group and not p.item_code}:  # a group's row
+			groups |= {group, *get_descendants_of("Item Group", group)}
+		for row in self.items:
+			old = stored_rows.get(row.name)
+			if old and old.item_code == row.item_code:
+				continue
+			if row.item_code in items or frappe.db.get_value("Item", row.item_code, "item_group") in groups:
+				continue
+			frappe.throw(
+				_("Row {0}: item {1} is not one of deal registration {2}'s products.").format(
+					row.idx, row.item_code, self.deal_registration
+				),
+				title=_("Not a Deal Product"),
 			)
 
 	def keep_server_fields(self):
