@@ -238,6 +238,19 @@ class TestSpecialPricingAttackHTTP(PortalFixtures):
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value(ITEM_DOCTYPE, {"parent": data["name"]}, "item_code"), OWN_ITEM)
 
+	def test_a_partner_cannot_name_its_deals_customer(self):
+		"""The request's customer is the deal's: a partner that could set its draft deal's customer would pick
+		whom the special price is for."""
+		http = self.session()
+		put = http.put(
+			f"{self.url}/api/resource/Deal Registration/{self.a_deal}",
+			json={"customer": CUSTOMER},
+			headers={"X-Frappe-CSRF-Token": http.csrf},
+		)
+		self.assert_refused(put)
+		frappe.db.rollback()
+		self.assertIsNone(frappe.db.get_value("Deal Registration", self.a_deal, "customer"))
+
 	def test_b_request_through_other_channels(self):
 		http = self.session()
 		name, b_rule = self.b_approved, self.b_rule
@@ -445,6 +458,22 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 		# staff ask for any item
 		staff = self.pending([{"item_code": self.ITEM_A, "qty": 1, "requested_price": 900}], user=self.SM)
 		self.assertEqual(staff.status, "Pending Approval")
+
+	def test_no_grant_on_a_deal_no_longer_approved(self):
+		doc = self.pending([{"item_code": self.ITEM_A, "qty": 1, "requested_price": 950}])
+		for status in ("Lost", "Expired", "Withdrawn"):
+			frappe.db.set_value("Deal Registration", self.deal, "status", status)
+			self.assertRaisesRegex(
+				frappe.ValidationError, "approved or won", self.act, doc.name, "Approve", self.SM
+			)
+			self.assertEqual(frappe.db.get_value(DOCTYPE, doc.name, "status"), "Pending Approval")
+		self.assertFalse(frappe.db.get_value(ITEM_DOCTYPE, {"parent": doc.name}, "pricing_rule"))
+		frappe.db.set_value("Deal Registration", self.deal, "status", "Won")
+		self.assertEqual(self.act(doc.name, "Approve", self.SM).status, "Approved")
+		frappe.db.set_value("Deal Registration", self.deal, "status", "Lost")
+		self.assertEqual(
+			self.act(doc.name, "Withdraw", self.PM).status, "Withdrawn"
+		)  # closing stays possible
 
 	def test_staff_cannot_type_a_list_price(self):
 		"""The list price is the price list's: a request for an unpriced item is refused, and a typed list

@@ -223,6 +223,18 @@ class SpecialPriceRequest(Document):
 					).format(self.deal_registration, _(deal.status)),
 					title=_("Deal Not Approved"),
 				)
+		if (
+			self.status == "Approved"
+			and before
+			and before.status != "Approved"
+			and deal.status not in DEAL_USABLE
+		):
+			frappe.throw(
+				_(
+					"Deal registration {0} is {1}: a special price is granted on an approved or won deal only."
+				).format(self.deal_registration, _(deal.status)),
+				title=_("Deal Not Approved"),
+			)
 
 	def validate_locked(self):
 		"""Once out of Draft nothing but the status changes (staff: granted prices, customer, validity
