@@ -475,6 +475,25 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 			self.act(doc.name, "Withdraw", self.PM).status, "Withdrawn"
 		)  # closing stays possible
 
+	def test_one_line_per_item(self):
+		"""Two lines for one item would make two Pricing Rules of one priority for the same customer and item:
+		ERPNext then refuses that customer's sales documents. The request is refused at once."""
+		frappe.set_user(self.PARTNER_USER)
+		doc = frappe.get_doc(
+			{
+				"doctype": DOCTYPE,
+				"deal_registration": self.deal,
+				"valid_upto": add_days(nowdate(), 30),
+				"items": [
+					{"item_code": self.ITEM_A, "qty": 5, "min_qty": 1, "requested_price": 950},
+					{"item_code": self.ITEM_A, "qty": 10, "min_qty": 2, "requested_price": 900},
+				],
+			}
+		)
+		self.assertRaisesRegex(frappe.ValidationError, "already", doc.insert)
+		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.exists(DOCTYPE, {"deal_registration": self.deal}))
+
 	def test_staff_cannot_type_a_list_price(self):
 		"""The list price is the price list's: a request for an unpriced item is refused, and a typed list
 		price on a pending line is replaced by the price list's (the depth judged on it)."""

@@ -50,6 +50,7 @@ class SpecialPriceRequest(Document):
 		self.validate_customer()
 		self.validate_locked()
 		self.validate_dates()
+		self.validate_one_line_per_item()
 		self.price_items()
 		self.validate_transition()
 
@@ -279,6 +280,20 @@ class SpecialPriceRequest(Document):
 			self.valid_from = nowdate()
 		if self.valid_upto and getdate(self.valid_upto) < getdate(self.valid_from):
 			frappe.throw(_("Valid Upto cannot be before Valid From."), title=_("Invalid Dates"))
+
+	def validate_one_line_per_item(self):
+		"""Each line becomes a Pricing Rule for the customer and item at one priority: two lines for one
+		item would make ERPNext refuse the customer's sales documents (two rules of the same priority)."""
+		seen = {}
+		for row in self.items:
+			if row.item_code in seen:
+				frappe.throw(
+					_("Row {0}: item {1} is already in row {2}: one line per item.").format(
+						row.idx, row.item_code, seen[row.item_code]
+					),
+					title=_("Duplicate Item"),
+				)
+			seen[row.item_code] = row.idx
 
 	# --- prices -------------------------------------------------------------------------------------------
 
