@@ -494,6 +494,24 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 		frappe.set_user("Administrator")
 		self.assertFalse(frappe.db.exists(DOCTYPE, {"deal_registration": self.deal}))
 
+	def test_a_granted_price_does_not_follow_a_changed_item(self):
+		"""Staff's granted price answers the line's item: when a request returned to Draft gets another item
+		on that line, the granted price is dropped (else 240 for a 250 item becomes 240 for a 1,000 item)."""
+		doc = self.pending([{"item_code": self.ITEM_B, "qty": 1, "requested_price": 245}])
+		doc.items[0].granted_price = 240
+		self.save_as(self.SM, doc)
+		returned = self.act(doc.name, "Return", self.PM)
+		self.assertEqual((returned.status, flt(returned.items[0].granted_price)), ("Draft", 240))
+		returned.items[0].item_code = self.ITEM_A
+		returned.items[0].requested_price = 990
+		changed = self.save_as(self.PARTNER_USER, returned)
+		self.assertFalse(flt(changed.items[0].granted_price))
+		self.assertEqual(changed.approval_level, "Partner Manager")  # 1 %, not 76 %
+		approved = self.act(
+			self.act(doc.name, "Submit for Approval", self.PARTNER_USER).name, "Approve", self.PM
+		)
+		self.assertEqual(flt(approved.items[0].granted_price), 990)
+
 	def test_staff_cannot_type_a_list_price(self):
 		"""The list price is the price list's: a request for an unpriced item is refused, and a typed list
 		price on a pending line is replaced by the price list's (the depth judged on it)."""

@@ -178,13 +178,18 @@ class SpecialPriceRequest(Document):
 	def keep_server_fields(self):
 		"""What only the server writes comes from the stored record, whatever a request sent: the review
 		fields (set by the transitions) and each line's Pricing Rule (a line naming another rule would
-		have the sync rewrite and disable that rule)."""
+		have the sync rewrite and disable that rule). A line whose item changed loses its granted price."""
 		before = self.get_doc_before_save()
 		for field in SERVER_REVIEW_FIELDS:
 			self.set(field, before.get(field) if before else None)
-		stored_rules = {row.name: row.pricing_rule for row in (before.items if before else [])}
+		stored_rows = {row.name: row for row in (before.items if before else [])}
 		for row in self.items:
-			row.pricing_rule = stored_rules.get(row.name)
+			old = stored_rows.get(row.name)
+			row.pricing_rule = old.pricing_rule if old else None
+			if old and old.item_code != row.item_code:
+				row.granted_price = (
+					None  # the vendor's answer was for the other item (a request returned to Draft)
+				)
 
 	def validate_customer(self):
 		"""The special price is for the deal's customer: staff name one only for a deal that has none."""
