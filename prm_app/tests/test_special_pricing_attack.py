@@ -17,7 +17,7 @@ from frappe.utils import add_days, flt, nowdate
 
 from prm_app.channel_funds import special_pricing
 from prm_app.tests import PRMTestCase
-from prm_app.tests.test_portal_isolation import A_NAME, B_NAME, B_PRIVATE, PortalFixtures
+from prm_app.tests.test_portal_isolation import A_NAME, B_NAME, B_PRIVATE, DENIED, PortalFixtures
 from prm_app.tests.utils import (
 	COMPANY,
 	CUSTOMER,
@@ -300,6 +300,45 @@ class TestSpecialPricingAttackHTTP(PortalFixtures):
 					name,
 					b_rule,
 				)
+		for path, params in (
+			("/printview", {"doctype": DOCTYPE, "name": name}),
+			("/api/method/frappe.utils.print_format.download_pdf", {"doctype": DOCTYPE, "name": name}),
+			(
+				"/api/method/frappe.desk.reportview.get",
+				{"doctype": DOCTYPE, "fields": json.dumps(["name", "customer", "granted_total"])},
+			),
+			(
+				"/api/method/frappe.client.get_count",
+				{"doctype": DOCTYPE, "filters": json.dumps({"name": name})},
+			),
+			("/api/v2/document/Special Price Request/" + name, {}),
+		):
+			with self.subTest(path=path):
+				answer = http.get(f"{self.url}{path}", params=params)
+				if path == "/api/method/frappe.client.get_count":
+					self.assertIn(answer.status_code, (200, *DENIED))
+					if answer.status_code == 200:
+						self.assertEqual(answer.json()["message"], 0)
+				else:
+					self.assert_refused_or_empty(answer, name, b_rule, "B private note")
+		child = self.post(
+			http,
+			"frappe.client.insert",
+			{
+				"doc": json.dumps(
+					{
+						"doctype": ITEM_DOCTYPE,
+						"parenttype": DOCTYPE,
+						"parentfield": "items",
+						"parent": name,
+						"item_code": OWN_ITEM,
+						"qty": 1,
+						"requested_price": 1,
+					}
+				)
+			},
+		)
+		self.assert_refused(child)
 		search = self.post(
 			http, "frappe.desk.search.search_link", {"doctype": DOCTYPE, "txt": name[:8], "page_length": 100}
 		)
