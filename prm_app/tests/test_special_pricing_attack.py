@@ -551,6 +551,36 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 		)
 		self.assertEqual(flt(approved.items[0].granted_price), 990)
 
+	def test_partner_manager_paths_past_the_limit(self):
+		"""A shallow request a Partner Manager may approve: approving it with a deeper granted price in the
+		same save, or deepening the granted price afterwards (frappe.client.set_value on the line or the
+		request), is refused and the Pricing Rule keeps the approved rate."""
+		from frappe.client import set_value
+
+		doc = self.pending([{"item_code": self.ITEM_A, "qty": 2, "requested_price": 900}])
+		doc.status = "Approved"
+		doc.items[0].granted_price = 500
+		self.assertRaises(frappe.PermissionError, self.save_as, self.PM, doc)
+		self.assertEqual(frappe.db.get_value(DOCTYPE, doc.name, "status"), "Pending Approval")
+		approved = self.act(doc.name, "Approve", self.PM)
+		rule = approved.items[0].pricing_rule
+		for args in (
+			(ITEM_DOCTYPE, approved.items[0].name, "granted_price", 500),
+			(ITEM_DOCTYPE, approved.items[0].name, "min_qty", 5),
+			(DOCTYPE, approved.name, "valid_upto", add_days(nowdate(), 900)),
+			(DOCTYPE, approved.name, "status", "Pending Approval"),
+		):
+			with self.subTest(args=args):
+				self.assertRaises(frappe.ValidationError, self.as_user, self.PM, set_value, *args)
+		self.assertEqual(
+			(
+				flt(frappe.db.get_value("Pricing Rule", rule, "rate")),
+				frappe.db.get_value("Pricing Rule", rule, "disable"),
+			),
+			(900, 0),
+		)
+		self.assertEqual(flt(frappe.db.get_value(ITEM_DOCTYPE, approved.items[0].name, "granted_price")), 900)
+
 	def test_staff_cannot_type_a_list_price(self):
 		"""The list price is the price list's: a request for an unpriced item is refused, and a typed list
 		price on a pending line is replaced by the price list's (the depth judged on it)."""
