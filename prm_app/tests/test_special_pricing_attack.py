@@ -581,6 +581,22 @@ class TestSpecialPricingAttackBench(PRMTestCase):
 		)
 		self.assertEqual(flt(frappe.db.get_value(ITEM_DOCTYPE, approved.items[0].name, "granted_price")), 900)
 
+	def test_no_grant_of_a_price_whose_validity_ended(self):
+		"""A request left pending past its Valid Upto would become Approved with a Pricing Rule for days gone
+		by (and counted as granted in the report): staff set a later date first."""
+		doc = self.pending([{"item_code": self.ITEM_A, "qty": 1, "requested_price": 950}])
+		frappe.db.set_value(
+			DOCTYPE, doc.name, {"valid_from": add_days(nowdate(), -20), "valid_upto": add_days(nowdate(), -1)}
+		)
+		self.assertRaisesRegex(
+			frappe.ValidationError, "later Valid Upto", self.act, doc.name, "Approve", self.PM
+		)
+		self.assertFalse(frappe.db.get_value(ITEM_DOCTYPE, {"parent": doc.name}, "pricing_rule"))
+		pending = frappe.get_doc(DOCTYPE, doc.name)
+		pending.valid_upto = nowdate()  # the last day is still valid
+		self.save_as(self.PM, pending)
+		self.assertEqual(self.act(doc.name, "Approve", self.PM).status, "Approved")
+
 	def test_staff_cannot_type_a_list_price(self):
 		"""The list price is the price list's: a request for an unpriced item is refused, and a typed list
 		price on a pending line is replaced by the price list's (the depth judged on it)."""

@@ -427,6 +427,13 @@ class SpecialPriceRequest(Document):
 			)
 		if not self.valid_upto:
 			frappe.throw(_("Set the date the special price is valid until."), title=_("Missing Date"))
+		if getdate(self.valid_upto) < getdate(nowdate()):
+			frappe.throw(
+				_(
+					"The special price was valid until {0}: set a later Valid Upto before approving it."
+				).format(frappe.format(self.valid_upto, "Date")),
+				title=_("Invalid Dates"),
+			)
 		for row in self.items:
 			if not flt(row.granted_price):
 				row.granted_price = row.requested_price
