@@ -12,6 +12,8 @@ from prm_app.engine.pricing import (
 	SALES_MANAGER,
 	PricingError,
 	approval_level,
+	check_quantity,
+	check_total,
 	discount_depth,
 	margin_given_away,
 	may_approve,
@@ -107,3 +109,19 @@ def test_margin_given_away():
 	assert margin_given_away(100, 120, 1) == D("0")  # never below zero
 	with pytest.raises(PricingError, match="negative"):
 		margin_given_away(100, 90, -1)
+
+
+def test_huge_numbers_are_refused_not_crashing():
+	# a price far above the list price is refused before rounding (rounding 1e20 raised InvalidOperation)
+	with pytest.raises(PricingError, match="above the list price"):
+		price_line(1000, Decimal("1e20"))
+	with pytest.raises(PricingError, match="above the list price"):
+		price_line(1000, Decimal("1e40"))
+	assert price_line(1000, "1000.004").price == Decimal("1000.00")  # rounds to the list price: no discount
+	assert check_quantity("999999999999") == Decimal("999999999999")
+	for qty, message in (("1e12", "too large"), ("1e20", "too large"), ("-1", "negative")):
+		with pytest.raises(PricingError, match=message):
+			check_quantity(qty)
+	assert check_total("999999999999.99") == Decimal("999999999999.99")
+	with pytest.raises(PricingError, match="too large"):
+		check_total(Decimal("1e12"))

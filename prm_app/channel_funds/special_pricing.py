@@ -37,6 +37,8 @@ ENGINE_MESSAGES = (
 	_lt("the price {0} is above the list price {1}"),
 	_lt("give a unit price or a discount"),
 	_lt("a quantity cannot be negative, got {0}"),
+	_lt("the quantity {0} is too large"),
+	_lt("the total {0} is too large: request fewer units"),
 )
 
 

@@ -20,6 +20,8 @@ from prm_app.engine.money import DEFAULT_ROUNDING, HUNDRED, ZERO, round_money, t
 PARTNER_MANAGER = "Partner Manager"
 SALES_MANAGER = "Sales Manager"
 DISCOUNT_PLACES = 6  # a discount derived from a price keeps the price exact to well below a cent
+# quantities and totals stay below what the database's Currency / Float columns hold (decimal(21,9))
+MAX_AMOUNT = Decimal("1e12")
 
 
 class PricingError(EngineError):
@@ -72,7 +74,10 @@ def price_line(
 	if list_price <= ZERO:
 		raise PricingError("the list price must be more than zero, got {0}", list_price)
 	if price not in (None, ""):
-		price = round_money(_dec(price, "price"), precision, method)
+		price = _dec(price, "price")
+		if price > list_price + 1:  # clearly above (and never a number too large to round)
+			raise PricingError("the price {0} is above the list price {1}", price, list_price)
+		price = round_money(price, precision, method)
 		if price < ZERO:
 			raise PricingError("a price cannot be negative, got {0}", price)
 		if price > list_price:
@@ -105,6 +110,24 @@ def may_approve(roles, depth, partner_manager_limit) -> bool:
 	if SALES_MANAGER in roles:
 		return True
 	return PARTNER_MANAGER in roles and approval_level(depth, partner_manager_limit) == PARTNER_MANAGER
+
+
+def check_quantity(qty) -> Decimal:
+	"""A line's quantity: not negative, and small enough to be stored."""
+	qty = _dec(qty, "quantity")
+	if qty < ZERO:
+		raise PricingError("a quantity cannot be negative, got {0}", qty)
+	if qty >= MAX_AMOUNT:
+		raise PricingError("the quantity {0} is too large", qty)
+	return qty
+
+
+def check_total(total) -> Decimal:
+	"""A request's total: small enough to be stored."""
+	total = _dec(total, "total")
+	if abs(total) >= MAX_AMOUNT:
+		raise PricingError("the total {0} is too large: request fewer units", total)
+	return total
 
 
 def margin_given_away(list_price, price, qty) -> Decimal:

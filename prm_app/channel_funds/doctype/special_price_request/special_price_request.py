@@ -13,11 +13,14 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
+from frappe.utils.nestedset import get_descendants_of
 
 from prm_app.channel_funds import special_pricing
 from prm_app.engine.errors import EngineError
 from prm_app.engine.pricing import (
 	approval_level,
+	check_quantity,
+	check_total,
 	margin_given_away,
 	may_approve,
 	price_line,
@@ -29,6 +32,8 @@ from prm_app.utils import engine_error_message, rounding_method
 
 # fields only the server and the review write (never a partner user)
 REVIEW_FIELDS = ("approved_by", "approved_on", "rejection_reason", "closed_on")
+# of these, what only the transitions write (never staff either)
+SERVER_REVIEW_FIELDS = ("approved_by", "approved_on", "closed_on")
 # what staff may still change while a request is Pending Approval
 PENDING_EDITABLE = ("customer", "valid_from", "valid_upto", "rejection_reason")
 DEAL_USABLE = ("Approved", "Won")
@@ -40,9 +45,12 @@ class SpecialPriceRequest(Document):
 		self.set_from_sources()
 		self.set_partner_fields()
 		self.validate_partner_user()
+		self.keep_server_fields()
 		self.validate_deal()
+		self.validate_customer()
 		self.validate_locked()
 		self.validate_dates()
+		self.validate_one_line_per_item()
 		self.price_items()
 		self.validate_transition()
 
@@ -140,6 +148,64 @@ class SpecialPriceRequest(Document):
 				frappe.PermissionError,
 				title=_("Not Permitted"),
 			)
+		self.validate_deal_products(stored_rows)
+
+	def validate_deal_products(self, stored_rows: dict):
+		"""A partner user asks for the deal's products only (the items it lists, or items of the item
+		groups it lists), as the portal's form offers them; lines it did not add or change are not judged."""
+		products = frappe.get_all(
+			"Deal Registration Product",
+			filters={"parent": self.deal_registration, "parenttype": "Deal Registration"},
+			fields=["item_code", "item_group"],
+		)
+		items = {p.item_code for p in products if p.item_code}
+		groups = set()
+		for group in {p.item_group for p in products if p.item_group and not p.item_code}:  # a group's row
+			groups |= {group, *get_descendants_of("Item Group", group)}
+		for row in self.items:
+			old = stored_rows.get(row.name)
+			if old and old.item_code == row.item_code:
+				continue
+			if row.item_code in items or frappe.db.get_value("Item", row.item_code, "item_group") in groups:
+				continue
+			frappe.throw(
+				_("Row {0}: item {1} is not one of deal registration {2}'s products.").format(
+					row.idx, row.item_code, self.deal_registration
+				),
+				title=_("Not a Deal Product"),
+			)
+
+	def keep_server_fields(self):
+		"""What only the server writes comes from the stored record, whatever a request sent: the review
+		fields (set by the transitions) and each line's Pricing Rule (a line naming another rule would
+		have the sync rewrite and disable that rule). A line whose item changed loses its granted price."""
+		before = self.get_doc_before_save()
+		for field in SERVER_REVIEW_FIELDS:
+			self.set(field, before.get(field) if before else None)
+		stored_rows = {row.name: row for row in (before.items if before else [])}
+		for row in self.items:
+			old = stored_rows.get(row.name)
+			row.pricing_rule = old.pricing_rule if old else None
+			if old and old.item_code != row.item_code:
+				row.granted_price = (
+					None  # the vendor's answer was for the other item (a request returned to Draft)
+				)
+
+	def validate_customer(self):
+		"""The special price is for the deal's customer: staff name one only for a deal that has none."""
+		if not self.deal_registration or not self.customer:
+			return
+		before = self.get_doc_before_save()
+		if before and before.customer == self.customer:
+			return
+		deal_customer = frappe.db.get_value("Deal Registration", self.deal_registration, "customer")
+		if deal_customer and deal_customer != self.customer:
+			frappe.throw(
+				_(
+					"Deal registration {0} is for customer {1}: the special price is for that customer."
+				).format(self.deal_registration, deal_customer),
+				title=_("Wrong Customer"),
+			)
 
 	def validate_deal(self):
 		if not self.deal_registration:
@@ -163,6 +229,18 @@ class SpecialPriceRequest(Document):
 					).format(self.deal_registration, _(deal.status)),
 					title=_("Deal Not Approved"),
 				)
+		if (
+			self.status == "Approved"
+			and before
+			and before.status != "Approved"
+			and deal.status not in DEAL_USABLE
+		):
+			frappe.throw(
+				_(
+					"Deal registration {0} is {1}: a special price is granted on an approved or won deal only."
+				).format(self.deal_registration, _(deal.status)),
+				title=_("Deal Not Approved"),
+			)
 
 	def validate_locked(self):
 		"""Once out of Draft nothing but the status changes (staff: granted prices, customer, validity
@@ -208,6 +286,20 @@ class SpecialPriceRequest(Document):
 		if self.valid_upto and getdate(self.valid_upto) < getdate(self.valid_from):
 			frappe.throw(_("Valid Upto cannot be before Valid From."), title=_("Invalid Dates"))
 
+	def validate_one_line_per_item(self):
+		"""Each line becomes a Pricing Rule for the customer and item at one priority: two lines for one
+		item would make ERPNext refuse the customer's sales documents (two rules of the same priority)."""
+		seen = {}
+		for row in self.items:
+			if row.item_code in seen:
+				frappe.throw(
+					_("Row {0}: item {1} is already in row {2}: one line per item.").format(
+						row.idx, row.item_code, seen[row.item_code]
+					),
+					title=_("Duplicate Item"),
+				)
+			seen[row.item_code] = row.idx
+
 	# --- prices -------------------------------------------------------------------------------------------
 
 	def price_items(self):
@@ -215,11 +307,14 @@ class SpecialPriceRequest(Document):
 		method = rounding_method()
 		requested, granted = [], []
 		totals = {"list_total": 0.0, "requested_total": 0.0, "granted_total": 0.0, "margin_given_away": 0.0}
+		stored_list_prices = self.stored_list_prices()
 		for row in self.items:
 			row.currency = self.currency
-			list_price = special_pricing.list_price_of(row.item_code, self.currency)
-			if list_price:
-				row.list_price = list_price
+			row.list_price = (
+				stored_list_prices[row.name]
+				if row.name in stored_list_prices
+				else special_pricing.list_price_of(row.item_code, self.currency) or 0
+			)
 			if not flt(row.list_price):
 				frappe.throw(
 					_("Row {0}: item {1} has no list price in the selling price list.").format(
@@ -228,6 +323,8 @@ class SpecialPriceRequest(Document):
 					title=_("No List Price"),
 				)
 			try:
+				check_quantity(flt(row.qty))
+				check_quantity(flt(row.min_qty))
 				asked = price_line(row.list_price, *self.requested_of(row), precision, method)
 				given = (
 					price_line(row.list_price, row.granted_price, None, precision, method)
@@ -255,16 +352,28 @@ class SpecialPriceRequest(Document):
 			else:
 				row.granted_discount = None
 				row.margin_given_away = 0
+		try:
+			check_total(totals["list_total"])
+		except EngineError as e:
+			frappe.throw(engine_error_message(e), title=_("Invalid Quantity"))
 		for field, value in totals.items():
 			self.set(field, flt(value, precision))
 		self.requested_depth = float(request_depth(requested))
 		self.granted_depth = float(request_depth(granted)) if granted else None
 		self.approval_level = approval_level(self.effective_depth(), special_pricing.partner_manager_limit())
 
+	def stored_list_prices(self) -> dict:
+		"""{row: list price} of a request past approval (what was granted keeps the list price it was
+		judged on); empty while it is new, a Draft or pending: the price list's price, never a typed one."""
+		before = self.get_doc_before_save()
+		if not before or before.status in special_pricing.OPEN:
+			return {}
+		return {row.name: row.list_price for row in before.items}
+
 	def requested_of(self, row) -> tuple:
 		"""(price, discount) the line asks for: the price when one is given, unless only the discount
 		changed since the line was stored (then the discount, and the price follows it)."""
-		price = row.requested_price if flt(row.requested_price) > 0 else None
+		price = row.requested_price if flt(row.requested_price) != 0 else None  # a negative one is refused
 		before = self.get_doc_before_save()
 		old = next((r for r in before.items if r.name == row.name), None) if before else None
 		if (
@@ -318,6 +427,13 @@ class SpecialPriceRequest(Document):
 			)
 		if not self.valid_upto:
 			frappe.throw(_("Set the date the special price is valid until."), title=_("Missing Date"))
+		if getdate(self.valid_upto) < getdate(nowdate()):
+			frappe.throw(
+				_(
+					"The special price was valid until {0}: set a later Valid Upto before approving it."
+				).format(frappe.format(self.valid_upto, "Date")),
+				title=_("Invalid Dates"),
+			)
 		for row in self.items:
 			if not flt(row.granted_price):
 				row.granted_price = row.requested_price

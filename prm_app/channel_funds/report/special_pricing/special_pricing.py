@@ -158,7 +158,8 @@ def deal_outcomes(requests) -> dict[str, str]:
 
 def invoiced_margins(names: list[str]) -> dict[str, float]:
 	"""{request: (list price - invoiced rate) x qty} over submitted Sales Invoice lines priced by the
-	request's Pricing Rules (credit notes carry negative quantities, so they net)."""
+	request's Pricing Rules, and the credit notes' lines returning them (ERPNext clears a return line's
+	Pricing Rules and keeps the line it returns in ``sales_invoice_item``; their negative quantities net)."""
 	if not names:
 		return {}
 	rules = frappe.get_all(
@@ -178,18 +179,37 @@ def invoiced_margins(names: list[str]) -> dict[str, float]:
 		frappe.qb.from_(sii)
 		.join(si)
 		.on(si.name == sii.parent)
-		.select(sii.item_code, sii.qty, sii.rate, sii.pricing_rules)
+		.select(sii.name, sii.item_code, sii.qty, sii.rate, sii.pricing_rules)
 		.where((si.docstatus == 1) & condition)
 		.run(as_dict=True)
 	)
-	out: dict[str, float] = {}
+	request_line = {}  # invoice line -> the request line whose rule priced it
 	for line in lines:
 		for rule in frappe.parse_json(line.pricing_rules or "[]") or []:
 			row = by_rule.get(rule)
 			if row and row.item_code == line.item_code:
-				out[row.parent] = out.get(row.parent, 0.0) + (flt(row.list_price) - flt(line.rate)) * flt(
-					line.qty
-				)
+				request_line[line.name] = row
+	returns = (
+		(
+			frappe.qb.from_(sii)
+			.join(si)
+			.on(si.name == sii.parent)
+			.select(sii.name, sii.item_code, sii.qty, sii.rate, sii.sales_invoice_item)
+			.where(
+				(si.docstatus == 1) & (si.is_return == 1) & sii.sales_invoice_item.isin(list(request_line))
+			)
+			.run(as_dict=True)
+		)
+		if request_line
+		else []
+	)
+	out: dict[str, float] = {}
+	for line in {line.name: line for line in [*lines, *returns]}.values():  # each invoice line once
+		row = request_line.get(line.name) or request_line.get(line.get("sales_invoice_item"))
+		if row and row.item_code == line.item_code:
+			out[row.parent] = out.get(row.parent, 0.0) + (flt(row.list_price) - flt(line.rate)) * flt(
+				line.qty
+			)
 	return out
 
 
