@@ -77,3 +77,19 @@ def set_accounts_frozen_till(company: str, date) -> None:
 		frappe.clear_document_cache("Company", company)
 	else:
 		frappe.db.set_single_value("Accounts Settings", "acc_frozen_upto", date)
+
+
+def opportunities_of_campaign(campaign: str | None, utm_campaign: str | None) -> list[str]:
+	"""Opportunities of a marketing campaign: v15's Opportunity has ``campaign`` (Link Campaign); v16 replaced
+	it with ``utm_campaign`` (Link UTM Campaign), which a campaign's name or its UTM name may fill."""
+	meta = frappe.get_meta("Opportunity")
+	names: set[str] = set()
+	if campaign and meta.has_field("campaign"):
+		names.update(frappe.get_all("Opportunity", filters={"campaign": campaign}, pluck="name"))
+	if meta.has_field("utm_campaign"):
+		values = [v for v in (utm_campaign, campaign) if v]
+		if values:
+			names.update(
+				frappe.get_all("Opportunity", filters={"utm_campaign": ("in", values)}, pluck="name")
+			)
+	return sorted(names)

@@ -9,6 +9,8 @@ from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt
 
+from prm_app import compat
+
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -30,6 +32,7 @@ def activities(filters) -> list:
 			"activity_type",
 			"activity_title",
 			"campaign",
+			"utm_campaign",
 			"claimed_amount",
 			"expected_leads",
 			"expected_pipeline",
@@ -68,9 +71,9 @@ def activity_row(r) -> dict:
 def registered_deals(r, emails: list[str], customers: list[str]) -> list[str]:
 	deal = frappe.qb.DocType("Deal Registration")
 	condition = deal.contact_email.isin(emails or [""]) | deal.customer.isin(customers or [""])
-	if r.campaign and frappe.get_meta("Opportunity").has_field("campaign"):
-		opportunities = frappe.get_all("Opportunity", filters={"campaign": r.campaign}, pluck="name")
-		condition = condition | deal.opportunity.isin(opportunities or [""])
+	opportunities = compat.opportunities_of_campaign(r.campaign, r.utm_campaign)
+	if opportunities:
+		condition = condition | deal.opportunity.isin(opportunities)
 	return (
 		frappe.qb.from_(deal)
 		.select(deal.name)
