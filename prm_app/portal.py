@@ -118,20 +118,46 @@ def tier_progress(partner: frappe._dict) -> dict:
 		return {"active": False}
 
 
-def commission_summary(partner: str, from_date, to_date) -> frappe._dict:
-	"""Accrued (earned in the period), payable now (outstanding of Payable / Partly Paid) and paid in the
-	period's commissions — one query on the (partner, posting_date) index."""
+def commission_summary(partner: frappe._dict, from_date, to_date) -> frappe._dict:
+	"""The period's money as the Partner Statement of the same period states it: earned (commissions
+	posted in the period), clawed back (clawbacks posted in it), paid (payments posted in it, from the
+	Payment Ledger: what was paid this month, whatever month the commission was earned in), the balance
+	owed to the partner now (the Payment Ledger's outstanding of its commission journals) and the part of
+	it that is payable now. Aggregates only: the period's rows on the (partner, posting_date) index, the
+	payable ones on (partner, status)."""
+	from prm_app.reconciliation import payment_ledger_totals, payments_against_commissions
+
 	row = frappe.db.sql(
 		"""select
-			coalesce(sum(case when posting_date between %(from)s and %(to)s then total end), 0) as accrued,
-			coalesce(sum(case when status in ('Payable', 'Partly Paid') then outstanding_amount end), 0) as payable,
-			coalesce(sum(case when posting_date between %(from)s and %(to)s then paid_amount end), 0) as paid
+			coalesce(sum(case when total > 0 then total end), 0) as earned,
+			coalesce(sum(case when total < 0 then total end), 0) as clawed_back
 		from `tabPartner Commission`
-		where partner = %(partner)s and docstatus = 1""",
-		{"partner": partner, "from": from_date, "to": to_date},
+		where partner = %(partner)s and docstatus = 1 and posting_date between %(from)s and %(to)s""",
+		{"partner": partner.name, "from": from_date, "to": to_date},
 		as_dict=True,
 	)[0]
-	return frappe._dict({k: flt(v, 2) for k, v in row.items()})
+	payable = frappe.db.sql(
+		"""select coalesce(sum(outstanding_amount), 0) from `tabPartner Commission`
+		where partner = %s and status in ('Payable', 'Partly Paid') and docstatus = 1""",
+		partner.name,
+	)[0][0]
+	paid = sum(
+		r.amount for r in payments_against_commissions(partner.company, partner.name, from_date, to_date)
+	)
+	account = frappe.get_cached_value("Company", partner.company, "prm_commission_payable_account")
+	ledger = (
+		payment_ledger_totals(partner.company, account, [partner.name], None, to_date).get(partner.name)
+		if account
+		else None
+	)
+	return frappe._dict(
+		earned=flt(row.earned, 2),
+		clawed_back=flt(row.clawed_back, 2),
+		accrued=flt(flt(row.earned) + flt(row.clawed_back), 2),
+		paid=flt(paid, 2) + 0.0,
+		payable=flt(payable, 2),
+		balance=flt(ledger["ledger_outstanding"], 2) + 0.0 if ledger else 0.0,
+	)
 
 
 def revenue(sales_partner: str | None, from_date, to_date) -> float:
@@ -182,7 +208,7 @@ def dashboard(partner: frappe._dict) -> frappe._dict:
 		revenue=revenue(partner.sales_partner, from_date, to_date),
 	)
 	if partner.can["money"]:
-		data.commission = commission_summary(partner.name, from_date, to_date)
+		data.commission = commission_summary(partner, from_date, to_date)
 		data.chart = monthly_chart(partner.name)
 		data.payouts = payout_rows(partner.name, limit=5)
 	if partner.can["deals"]:
@@ -263,7 +289,10 @@ def payout_rows(partner: str, limit: int = 100) -> list:
 			"from_date",
 			"to_date",
 			"status",
+			"total_commission",
+			"total_clawback",
 			"net_amount",
+			"tax_withheld",
 			"paid_amount",
 			"currency",
 		],
