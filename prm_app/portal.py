@@ -254,7 +254,29 @@ def deal_detail(partner: str, name: str) -> frappe._dict:
 		has_hard_conflict=doc.has_hard_conflict,
 		conflicts_checked_on=doc.conflicts_checked_on,
 		can_withdraw=doc.status in ("Draft", "Submitted", "Under Review", "Returned for information"),
+		**deal_follow_up(doc),
 	)
+
+
+def deal_follow_up(doc) -> dict:
+	"""What the partner can still do with its registration: edit and resubmit it (Draft, Returned for
+	information), ask to extend its protection (Approved, no request pending), attach files (while it is
+	open); and its attachments."""
+	return {
+		"can_edit": doc.status in ("Draft", "Returned for information"),
+		"can_request_extension": doc.status == "Approved" and not doc.extension_requested_until,
+		"extension_requested_until": doc.extension_requested_until,
+		"extension_reason": doc.extension_reason,
+		"can_attach": doc.status not in ("Rejected", "Withdrawn", "Lost", "Won", "Expired"),
+		"tax_id": doc.tax_id,
+		"item_codes": [r.item_code for r in doc.products if r.item_code],
+		"attachments": frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": "Deal Registration", "attached_to_name": doc.name},
+			fields=["name", "file_name", "file_url", "creation"],
+			order_by="creation asc",
+		),
+	}
 
 
 def commission_rows(partner: str, from_date, to_date, limit: int = COMMISSION_LIMIT) -> list:

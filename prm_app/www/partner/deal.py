@@ -13,4 +13,8 @@ def get_context(context):
 	context.active_route = "/partner/deals"
 	context.deal = portal.deal_detail(partner.name, frappe.form_dict.get("name"))
 	context.title = _("Deal Registration {0}").format(context.deal.name)
+	# edit and resubmit, extension, attachments (prm_app/templates/includes/deal_follow_up.html)
+	if context.deal.can_edit:
+		context.products = portal.product_choices()
+		context.countries = portal.country_choices()
 	return context
