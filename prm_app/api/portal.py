@@ -254,8 +254,10 @@ def commissions_csv(from_date: str | None = None, to_date: str | None = None) ->
 		[
 			_("Commission"),
 			_("Date"),
+			_("Customer"),
 			_("Invoice"),
 			_("Status"),
+			_("Payable On"),
 			_("Total"),
 			_("Paid"),
 			_("Outstanding"),
@@ -269,8 +271,10 @@ def commissions_csv(from_date: str | None = None, to_date: str | None = None) ->
 		head = [
 			row.name,
 			row.posting_date,
+			row.customer_name,
 			row.sales_invoice or "",
 			_(row.status),
+			row.payable_on or "",
 			flt(row.total, 2),
 			flt(row.paid_amount, 2),
 			flt(row.outstanding_amount, 2),

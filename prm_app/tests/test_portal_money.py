@@ -67,6 +67,60 @@ def gl_sum(expression: str, where: str, values: dict) -> float:
 	)
 
 
+def ledger_figures(partner, from_date, to_date) -> frappe._dict:
+	"""What the dashboard must show for the period, from ERPNext's rows alone: the GL on the commission
+	payable for the partner's supplier (credits of journals = earned, debits of journals = clawed back,
+	debits of payments = paid, credit - debit to date = owed), the Payment Ledger's balance, and the
+	GL's sales income of the partner's invoices."""
+	payable = frappe.get_cached_value("Company", partner.company, "prm_commission_payable_account")
+	values = {
+		"company": partner.company,
+		"payable": payable,
+		"supplier": partner.supplier,
+		"from": from_date,
+		"to": to_date,
+	}
+	month = "posting_date between %(from)s and %(to)s"
+	return frappe._dict(
+		query_values=values,
+		earned=gl_sum("credit", f"voucher_type = 'Journal Entry' and {month}", values),
+		clawed_back=-gl_sum("debit", f"voucher_type = 'Journal Entry' and {month}", values),
+		paid=gl_sum("debit - credit", f"voucher_type = 'Payment Entry' and {month}", values),
+		balance=gl_sum("credit - debit", "posting_date <= %(to)s", values),
+		ple_balance=flt(
+			frappe.db.sql(
+				"""select coalesce(sum(amount), 0) from `tabPayment Ledger Entry`
+				where company = %(company)s and account = %(payable)s and party_type = 'Supplier'
+				and party = %(supplier)s and delinked = 0 and posting_date <= %(to)s""",
+				values,
+			)[0][0],
+			2,
+		),
+		revenue=flt(
+			frappe.db.sql(
+				"""select coalesce(sum(gle.credit - gle.debit), 0) from `tabGL Entry` gle
+				join `tabSales Invoice` si on si.name = gle.voucher_no
+				where gle.voucher_type = 'Sales Invoice' and gle.account = %(sales)s and gle.is_cancelled = 0
+				and si.sales_partner = %(sales_partner)s and gle.posting_date between %(from)s and %(to)s""",
+				{**values, "sales": account("Sales"), "sales_partner": partner.sales_partner},
+			)[0][0],
+			2,
+		),
+	)
+
+
+def dashboard_figures(html: str) -> dict[str, str]:
+	"""The money figures of a rendered /partner page, as shown."""
+	return {key: figure(html, f"prm-{key.replace('_', '-')}") for key in DASHBOARD_FIGURES}
+
+
+DASHBOARD_FIGURES = ("earned", "clawed_back", "paid", "balance", "revenue")
+
+
+def expected_figures(ledger: frappe._dict, currency: str) -> dict[str, str]:
+	return {key: prm_money(ledger[key], currency) for key in DASHBOARD_FIGURES}
+
+
 class TestPortalMoney(PRMTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -97,39 +151,17 @@ class TestPortalMoney(PRMTestCase):
 		make_invoice(self.partner, [("_PRM Hardware", 1, 500)])  # commission 50.00, still owed
 		payout.reload()
 
-		supplier = self.partner.supplier
-		payable = frappe.get_cached_value("Company", COMPANY, "prm_commission_payable_account")
-		values = {"company": COMPANY, "payable": payable, "supplier": supplier, "from": first, "to": today}
-		month = "posting_date between %(from)s and %(to)s"
-		# the ledger, independently: credits of journals = earned, debits of journals = clawed back,
-		# debits of payments = paid, credit - debit to date = what is owed
-		ledger = frappe._dict(
-			earned=gl_sum("credit", f"voucher_type = 'Journal Entry' and {month}", values),
-			clawed_back=-gl_sum("debit", f"voucher_type = 'Journal Entry' and {month}", values),
-			paid=gl_sum("debit - credit", f"voucher_type = 'Payment Entry' and {month}", values),
-			balance=gl_sum("credit - debit", "posting_date <= %(to)s", values),
-		)
-		ple_balance = flt(
-			frappe.db.sql(
-				"""select coalesce(sum(amount), 0) from `tabPayment Ledger Entry`
-				where company = %(company)s and account = %(payable)s and party_type = 'Supplier'
-				and party = %(supplier)s and delinked = 0""",
-				values,
-			)[0][0],
-			2,
-		)
-		revenue = flt(
-			frappe.db.sql(
-				"""select coalesce(sum(gle.credit - gle.debit), 0) from `tabGL Entry` gle
-				join `tabSales Invoice` si on si.name = gle.voucher_no
-				where gle.voucher_type = 'Sales Invoice' and gle.account = %(sales)s and gle.is_cancelled = 0
-				and si.sales_partner = %(sales_partner)s and gle.posting_date between %(from)s and %(to)s""",
-				{**values, "sales": account("Sales"), "sales_partner": self.partner.sales_partner},
-			)[0][0],
-			2,
-		)
+		ledger = ledger_figures(self.partner, first, today)
+		values = ledger.query_values
 		self.assertEqual(
-			(ledger.earned, ledger.clawed_back, ledger.paid, ledger.balance, ple_balance, revenue),
+			(
+				ledger.earned,
+				ledger.clawed_back,
+				ledger.paid,
+				ledger.balance,
+				ledger.ple_balance,
+				ledger.revenue,
+			),
 			(350.0, -100.0, 200.0, 50.0, 50.0, 3500.0 - 1000.0),
 		)
 
@@ -141,21 +173,8 @@ class TestPortalMoney(PRMTestCase):
 
 		html = render("/partner", USER)
 		currency = "USD"
-		shown = {
-			key: figure(html, f"prm-{key.replace('_', '-')}")
-			for key in ("earned", "clawed_back", "paid", "balance", "payable", "revenue")
-		}
-		self.assertEqual(
-			shown,
-			{
-				"earned": prm_money(ledger.earned, currency),
-				"clawed_back": prm_money(ledger.clawed_back, currency),
-				"paid": prm_money(ledger.paid, currency),  # was -49.50-like: paid on this month's commissions
-				"balance": prm_money(ledger.balance, currency),
-				"payable": prm_money(ledger.balance, currency),  # no holding period: all of it is payable
-				"revenue": prm_money(revenue, currency),
-			},
-		)
+		# "Paid this month" was what had been paid on this month's commissions, not this month's payments
+		self.assertEqual(dashboard_figures(html), expected_figures(ledger, currency))
 
 		# the payout: its commissions before the clawback, the clawback netted in it, the net it paid
 		clawback_journals = frappe.get_all(
@@ -192,6 +211,8 @@ class TestPortalMoney(PRMTestCase):
 		)  # was 200.00, 0.00
 
 		html = render("/partner/payouts", USER)
+		# no holding period: all that is owed is payable now
+		self.assertEqual(figure(html, "prm-payable"), prm_money(ledger.balance, currency))
 		row = html[html.index(f'data-payout="{payout.name}"') :]
 		cells = {
 			key: re.search(rf'class="text-right prm-payout-{key}"[^>]*>([^<]*)<', row).group(1).strip()
