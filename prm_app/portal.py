@@ -106,7 +106,7 @@ def tier_progress(partner: frappe._dict) -> dict:
 
 	# ``partner`` is the session user's own (current_partner): the evaluation checks read permission
 	key = f"prm:portal:tier_progress:{partner.name}:{partner.tier or ''}:{nowdate()}"
-	cached = frappe.cache.get_value(key)
+	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is not None:
 		return cached
 	try:
@@ -213,7 +213,7 @@ def past_months(partner: str, start) -> dict[str, float]:
 	"""{YYYY-MM: commission} from ``start`` to the end of last month, summed per day in the order of the
 	(partner, docstatus, posting_date, total) index, then per month."""
 	key = f"prm:portal:past_months:{partner}:{start}:{nowdate()}"
-	cached = frappe.cache.get_value(key)
+	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is not None:
 		return cached
 	rows = frappe.db.sql(
@@ -302,7 +302,7 @@ def channel_manager() -> frappe._dict | None:
 	from prm_app.api.portal import partner_managers
 
 	key = "prm:portal:channel_manager"
-	cached = frappe.cache.get_value(key)
+	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is None:
 		user = next((u for u in partner_managers() if u != "Administrator"), None)
 		values = frappe.db.get_value("User", user, ["full_name", "email"], as_dict=True) if user else None
