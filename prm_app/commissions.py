@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import flt, getdate
 
 from prm_app import deals
+from prm_app.channel_funds.special_pricing import review_reason as special_price_review_reason
 from prm_app.compat import accounts_frozen_till
 from prm_app.engine import (
 	CommissionLine,
@@ -509,6 +510,9 @@ def make_commission(
 			],
 		}
 	)
+	# special pricing (issue 15): the plan may hold commission on specially priced invoices for review
+	reason = None if si.is_return else special_price_review_reason(si, plan_name)
+	doc.update({"needs_review": 1 if reason else 0, "review_reason": reason})
 	doc.flags.ignore_permissions = True
 	doc.flags.ignore_links = True  # every link was copied from the validated, submitted invoice
 	doc.flags.prm_posting = True  # made here, from its source document (validate refuses any other)

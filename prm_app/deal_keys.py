@@ -7,7 +7,9 @@ domain (and a platform shop or page), the tax id with and without its country pr
 scores a name against a name sharing a key, so the indexed equality lookup here cannot miss a match.
 
 Domains are stored whatever the shared-domain list says (the prospect's own shared domains are never
-looked up), so editing the list in PRM Settings needs no rebuild except for new platform entries.
+looked up), so editing the list in PRM Settings (additions to the built-in list, ``-entry`` removals)
+needs no rebuild except for new platform entries. A change of normalisation changes the keys: a patch
+then refills them (``rebuild``).
 """
 
 from __future__ import annotations
@@ -40,13 +42,14 @@ SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
 
 
 def shared_domains() -> SharedDomains:
-	"""The shared mail / ISP / platform domains of PRM Settings (the built-in list when empty)."""
+	"""The built-in shared mail / ISP / platform domains with the additions (and ``-entry`` removals) of
+	PRM Settings."""
 	return _parse(frappe.db.get_single_value("PRM Settings", "shared_domains") or "")
 
 
 @lru_cache(maxsize=8)
 def _parse(text: str) -> SharedDomains:
-	return SharedDomains.parse(text) if text.strip() else DEFAULT_SHARED
+	return SharedDomains.parse(text, DEFAULT_SHARED) if text.strip() else DEFAULT_SHARED
 
 
 def clear_shared_domains_cache() -> None:

@@ -25,12 +25,12 @@ from prm_app.engine.matching import (
 	PRODUCTS,
 	SAME_PARTNER,
 	TAX_ID,
-	CandidateIndex,
 	Conflicts,
 	Party,
 	compare,
 	make_party,
 	products_overlap,
+	rank,
 	with_ancestors,
 )
 from prm_app.permissions import MANAGER_ROLES
@@ -162,6 +162,7 @@ def registration_candidates(prospect: Party, exclude: str | None, names=None) ->
 			protecting=is_protecting(r.status, r.expires_on, today),
 			pending=r.partner == prospect.partner and r.status in PENDING,
 			shared=shared,
+			keys=False,
 		)
 		for r in rows
 	]
@@ -200,7 +201,15 @@ def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> 
 		"select name, customer_name, website, email_id, tax_id from `tabCustomer` where name in %s and disabled = 0",
 	):
 		out.append(
-			make_party("Customer", r.name, r.customer_name, [r.website, r.email_id], r.tax_id, shared=shared)
+			make_party(
+				"Customer",
+				r.name,
+				r.customer_name,
+				[r.website, r.email_id],
+				r.tax_id,
+				shared=shared,
+				keys=False,
+			)
 		)
 	for r in _fetch(
 		"Lead",
@@ -210,7 +219,13 @@ def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> 
 	):
 		out.append(
 			make_party(
-				"Lead", r.name, r.company_name, [r.website, r.email_id], country=r.country, shared=shared
+				"Lead",
+				r.name,
+				r.company_name,
+				[r.website, r.email_id],
+				country=r.country,
+				shared=shared,
+				keys=False,
 			)
 		)
 	for r in _fetch(
@@ -218,7 +233,7 @@ def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> 
 		found.get("Prospect"),
 		"select name, company_name, website from `tabProspect` where name in %s",
 	):
-		out.append(make_party("Prospect", r.name, r.company_name, [r.website], shared=shared))
+		out.append(make_party("Prospect", r.name, r.company_name, [r.website], shared=shared, keys=False))
 	for r in _fetch(
 		"Opportunity",
 		found.get("Opportunity"),
@@ -234,6 +249,7 @@ def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> 
 				[r.website, r.contact_email],
 				country=r.country,
 				shared=shared,
+				keys=False,
 			)
 		)
 	for r in _fetch(
@@ -243,7 +259,9 @@ def erpnext_candidates(prospect: Party, opportunity: str | None, found=None) -> 
 		where name in %s and docstatus < 2 and status in %s""",
 		(OPEN_QUOTATION,),
 	):
-		out.append(make_party("Quotation", r.name, r.customer_name, [r.contact_email], shared=shared))
+		out.append(
+			make_party("Quotation", r.name, r.customer_name, [r.contact_email], shared=shared, keys=False)
+		)
 	return out
 
 
@@ -258,10 +276,10 @@ def find_conflicts(doc) -> Conflicts:
 		prospect, doc.opportunity, found
 	)
 	exclude = [("Customer", doc.customer)] if doc.customer else []
-	first = CandidateIndex.build(candidates).check(prospect, exclude=exclude, limit=len(candidates))
+	first = rank(prospect, candidates, exclude=exclude, limit=len(candidates))
 	by_key = {(c.doctype, c.name): c for c in candidates}
 	matched = with_products([by_key[(m.doctype, m.name)] for m in first.matches])
-	return CandidateIndex.build(matched).check(prospect, exclude=exclude)
+	return rank(prospect, matched, exclude=exclude)
 
 
 def reason_text(match) -> str:

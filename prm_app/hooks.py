@@ -121,7 +121,13 @@ doc_events = {
 }
 
 scheduler_events = {
-	"daily": ["prm_app.payouts.mark_payable", "prm_app.deals.daily", "prm_app.payment_commission.sweep"],
+	"daily": [
+		"prm_app.payouts.mark_payable",
+		"prm_app.deals.daily",
+		"prm_app.payment_commission.sweep",
+		# special pricing (issue 15): approved requests past their validity expire, their Pricing Rules off
+		"prm_app.channel_funds.special_pricing.daily",
+	],
 	"monthly_long": ["prm_app.payouts.monthly_payout_run"],
 	"daily_long": ["prm_app.reconciliation.check_all_companies", "prm_app.tiers.scheduled_evaluation"],
 }
@@ -148,6 +154,9 @@ permission_query_conditions = {
 	"Has Role": "prm_app.permissions.has_role_query",
 	"Dynamic Link": "prm_app.permissions.dynamic_link_query",
 	"User": "prm_app.permissions.user_query",
+	# special pricing (issue 15)
+	"Special Price Request": "prm_app.permissions.special_price_request_query",
+	"Special Price Request Item": "prm_app.permissions.special_price_item_query",
 }
 
 has_permission = {
@@ -159,6 +168,8 @@ has_permission = {
 	"Partner Certification": "prm_app.permissions.owned_permission",
 	"Partner Resource": "prm_app.permissions.resource_permission",
 	"File": "prm_app.permissions.file_permission",
+	# special pricing (issue 15)
+	"Special Price Request": "prm_app.permissions.special_price_request_permission",
 }
 
 # Partner isolation for every request: hidden child tables stay out of list queries, website users and
@@ -225,6 +236,51 @@ standard_portal_menu_items = [
 # "partner" and answers 500)
 website_route_rules = [{"from_route": "/partner/deal/<name>", "to_route": "partner/deal"}]
 
+# special pricing (issue 15): "Create > Special Price Request" on the documents a request starts from
+doctype_js = {
+	"Opportunity": "public/js/special_price_request_button.js",
+	"Quotation": "public/js/special_price_request_button.js",
+	"Deal Registration": "public/js/special_price_request_button.js",
+}
+
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
 }
+
+# --- Channel Funds (issue 15): market development funds ---------------------------------------------------------
+# a claim's Purchase Invoice: cancelling it cancels the claim; payments of it (Payment Entry, a payout's,
+# or a journal) update the claim's reimbursed amount
+doc_events["Purchase Invoice"] = {"on_cancel": "prm_app.channel_funds.claims.on_purchase_invoice_cancel"}
+for _doctype in ("Payment Entry", "Journal Entry"):
+	for _event in ("on_submit", "on_cancel", "on_update_after_submit"):
+		_handlers = doc_events[_doctype].get(_event) or []
+		doc_events[_doctype][_event] = [
+			*([_handlers] if isinstance(_handlers, str) else _handlers),
+			"prm_app.channel_funds.claims.on_payment_change",
+		]
+scheduler_events["daily"].append("prm_app.channel_funds.funds.expire_requests")
+permission_query_conditions.update(
+	{
+		"Fund Request": "prm_app.permissions.owned_query",
+		"Fund Claim": "prm_app.permissions.owned_query",
+		"Fund Allocation": "prm_app.permissions.owned_query",
+		"Fund Claim Proof": "prm_app.channel_funds.permissions.claim_proof_query",
+	}
+)
+has_permission.update(
+	{
+		"Fund Request": "prm_app.permissions.owned_permission",
+		"Fund Claim": "prm_app.permissions.owned_permission",
+		"Fund Allocation": "prm_app.permissions.owned_permission",
+	}
+)
+auto_cancel_exempted_doctypes.append("Fund Claim")
+standard_portal_menu_items.append(
+	{
+		"title": "Marketing Funds",
+		"route": "/partner/funds",
+		"reference_doctype": "Fund Request",
+		"role": "Partner",
+	}
+)
+# --- end Channel Funds -------------------------------------------------------------------------------------------

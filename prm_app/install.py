@@ -8,6 +8,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from prm_app import deal_keys
+from prm_app.channel_funds.setup import CUSTOM_FIELDS as FUNDS_CUSTOM_FIELDS
 
 # Roles: desk roles for the vendor's staff; "Partner" is a portal role (no desk access).
 DESK_ROLES = ("Partner Manager",)
@@ -189,6 +190,16 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 }
 
 
+# --- Channel Funds (issue 15): market development funds -------------------------------------------------------
+def _merge_custom_fields(extra: dict[str, list[dict]]) -> None:
+	for doctype, fields in extra.items():
+		CUSTOM_FIELDS.setdefault(doctype, []).extend(fields)
+
+
+_merge_custom_fields(FUNDS_CUSTOM_FIELDS)
+# --- end Channel Funds ------------------------------------------------------------------------------------------
+
+
 def after_install():
 	make_roles()
 	sync_custom_fields()
@@ -196,6 +207,7 @@ def after_install():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	make_special_price_workflow()
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
 
@@ -208,7 +220,18 @@ def after_migrate():
 	for company in frappe.get_all("Company", pluck="name"):
 		set_company_defaults(frappe.get_doc("Company", company))
 	make_default_settings()
+	make_special_price_workflow()
 	compile_translations()
+
+
+# --- special pricing (issue 15) ---
+
+
+def make_special_price_workflow():
+	"""The approval Workflow of Special Price Requests, made once (a customer may edit it afterwards)."""
+	from prm_app.channel_funds.special_pricing import make_workflow
+
+	make_workflow()
 
 
 def compile_translations():
@@ -219,6 +242,7 @@ def compile_translations():
 
 def before_uninstall():
 	delete_custom_fields()
+	frappe.delete_doc_if_exists("Workflow", "Special Price Approval")  # special pricing (issue 15)
 	for name in frappe.get_all("Custom Field", filters={"dt": ("in", DIMENSION_DOCTYPES)}, pluck="name"):
 		frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 

@@ -15,6 +15,9 @@ MESSAGES = (
 	_lt("Payouts"),
 	_lt("Partner Resources"),
 	_lt("Partner Profile"),
+	# tiers.CRITERION_LABELS: a tier's criteria, shown on the portal's progress and in the scorecard
+	_lt("Won Deal Registrations"),
+	_lt("Certified Users"),
 	# roles prm_app makes (install.py)
 	_lt("Partner Manager"),
 	# install.py: labels and descriptions of the custom fields on ERPNext's doctypes

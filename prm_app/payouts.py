@@ -28,8 +28,11 @@ def payable_on(posting_date) -> str:
 
 
 def is_payable(commission, on_date=None) -> bool:
-	"""Holding period over and, when PRM Settings require it, approved."""
+	"""Holding period over and, when PRM Settings require it or the commission needs review (a special
+	price, issue 15), approved."""
 	if not commission.payable_on or getdate(commission.payable_on) > getdate(on_date or nowdate()):
+		return False
+	if commission.get("needs_review") and not commission.approved:
 		return False
 	return bool(commission.approved) or not settings().require_approval
 
@@ -62,6 +65,7 @@ def refresh_commission(name: str) -> None:
 			"against_commission",
 			"payable_on",
 			"approved",
+			"needs_review",
 			"status",
 		],
 		as_dict=True,
@@ -182,7 +186,16 @@ def payout_candidates(
 			"journal_entry": ("is", "set"),
 			"posting_date": ("<=", to_date),
 		},
-		fields=["name", "posting_date", "sales_invoice", "journal_entry", "payable_on", "approved", "status"],
+		fields=[
+			"name",
+			"posting_date",
+			"sales_invoice",
+			"journal_entry",
+			"payable_on",
+			"approved",
+			"needs_review",
+			"status",
+		],
 		order_by="posting_date, name",
 	)
 	outstanding = outstanding_by_journal(supplier, company, [c.journal_entry for c in commissions])
@@ -308,10 +321,10 @@ def make_payment_entry(payout):
 		}
 	)
 	add_tax_withholding(pe, payout)
-	for journal, amount in net_clawbacks(payout).items():
+	for (doctype, name), amount in net_clawbacks(payout).items():
 		pe.append(
 			"references",
-			{"reference_doctype": "Journal Entry", "reference_name": journal, "allocated_amount": amount},
+			{"reference_doctype": doctype, "reference_name": name, "allocated_amount": amount},
 		)
 	pe.setup_party_account_field()
 	pe.set_missing_values()
@@ -322,26 +335,35 @@ def make_payment_entry(payout):
 	return pe
 
 
-def net_clawbacks(payout) -> dict[str, float]:
+def net_clawbacks(payout) -> dict[tuple[str, str], float]:
 	"""Settle the payout's open clawbacks against its commissions, as ERPNext's Payment Reconciliation
-	allocates a debit journal to a credit one; returns what each commission journal still owes, which
-	the Payment Entry pays."""
+	allocates a debit journal to a credit one; returns what each commission journal (and fund claim
+	invoice) still owes, keyed by (doctype, name), which the Payment Entry pays."""
 	from erpnext.accounts.utils import reconcile_against_document
 
 	from prm_app.ledger.commission_journal import commission_accounts
 
 	# what each commission journal owes now (its row shows it before the clawbacks netted in it)
-	owed = outstanding_by_journal(
-		payout.supplier, payout.company, [r.journal_entry for r in payout.commissions if flt(r.amount) > 0]
+	owed = {
+		("Journal Entry", journal): amount
+		for journal, amount in outstanding_by_journal(
+			payout.supplier,
+			payout.company,
+			[r.journal_entry for r in payout.commissions if flt(r.amount) > 0],
+		).items()
+		if amount > 0
+	}
+	# approved fund claims' Purchase Invoices are paid together with the commissions (Channel Funds)
+	owed.update(
+		{("Purchase Invoice", r.purchase_invoice): flt(r.amount) for r in payout.get("fund_claims") or []}
 	)
-	owed = {journal: amount for journal, amount in owed.items() if amount > 0}
 	payable = commission_accounts(payout.company).payable
 	for clawback in [r for r in payout.commissions if flt(r.amount) < 0 and not r.netted]:
-		for journal in list(owed):
+		for target in list(owed):
 			detail = open_debit_row(clawback.journal_entry, payable, payout.supplier)
 			if not detail:
 				break
-			allocated = min(flt(detail.amount), owed[journal])
+			allocated = min(flt(detail.amount), owed[target])
 			if allocated <= 0:
 				continue
 			reconcile_against_document(
@@ -350,8 +372,8 @@ def net_clawbacks(payout) -> dict[str, float]:
 						voucher_type="Journal Entry",
 						voucher_no=clawback.journal_entry,
 						voucher_detail_no=detail.name,
-						against_voucher_type="Journal Entry",
-						against_voucher=journal,
+						against_voucher_type=target[0],
+						against_voucher=target[1],
 						account=payable,
 						party_type="Supplier",
 						party=payout.supplier,
@@ -366,8 +388,8 @@ def net_clawbacks(payout) -> dict[str, float]:
 					)
 				]
 			)
-			owed[journal] = flt(owed[journal] - allocated, 2)
-	return {journal: amount for journal, amount in owed.items() if amount > 0}
+			owed[target] = flt(owed[target] - allocated, 2)
+	return {target: amount for target, amount in owed.items() if amount > 0}
 
 
 def open_debit_row(journal_entry: str, payable: str, supplier: str) -> frappe._dict | None:

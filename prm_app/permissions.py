@@ -43,17 +43,23 @@ def deal_registration_permission(doc, ptype: str | None = None, user: str | None
 
 	An existing registration is judged by its STORED partner and status, never by the values a request
 	put on the document (``PUT {"partner": "<A>"}`` on B's draft is still B's draft)."""
+	return partner_draft_permission(doc, ptype, user, DEAL_EDITABLE)
+
+
+def partner_draft_permission(doc, ptype: str | None, user: str | None, editable: tuple[str, ...]) -> bool:
+	"""A partner user's own partner's records (by the stored partner), written only while the stored
+	status is one of ``editable``; staff: no objection (DocPerms decide)."""
 	user = user or frappe.session.user
 	if not is_partner_user(user):
 		return True
-	partners = partners_seeing(user, "Deal Registration")
+	partners = partners_seeing(user, doc.doctype)
 	stored = stored_values(doc, ("partner", "status"))
 	if stored is None:  # not stored yet: the controller sets the user's partner
 		return not doc.get("partner") or doc.partner in partners
 	if stored.partner not in partners or (doc.get("partner") and doc.partner != stored.partner):
-		return False  # another partner's, a partner role without deals (Finance), or a change of owner
+		return False  # another partner's, a partner role without this doctype (Finance), or a change of owner
 	if ptype in ("write", "delete", "submit", "cancel", "amend"):
-		return stored.status in DEAL_EDITABLE
+		return stored.status in editable
 	return True
 
 
@@ -71,6 +77,7 @@ ROLE_DOCTYPES = {
 	"Sales": {
 		"Partner",
 		"Deal Registration",
+		"Special Price Request",
 		"Partner Tier History",
 		"Partner Certification",
 		"Partner Resource",
@@ -81,6 +88,10 @@ ROLE_DOCTYPES = {
 		"Partner Payout",
 		"Partner Tier History",
 		"Partner Resource",
+		# Channel Funds (issue 15): market development funds are the partner's Finance and Admin users'
+		"Fund Allocation",
+		"Fund Request",
+		"Fund Claim",
 	},
 }
 PARTNER_OWNED = ("Partner Commission", "Partner Payout", "Partner Tier History", "Partner Certification")
@@ -347,3 +358,41 @@ def user_query(user: str | None = None, doctype: str | None = None) -> str:
 	if not is_partner_user(user):
 		return ""
 	return f"`tabUser`.`name` = {frappe.db.escape(user)}"
+
+
+# --- special pricing (issue 15) ------------------------------------------------------------------------------
+
+SPECIAL_PRICE_EDITABLE = ("Draft",)
+
+
+def special_price_request_query(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	return _in_partners("`tabSpecial Price Request`.`partner`", partners_seeing(user, "Special Price Request"))
+
+
+def special_price_request_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	"""A partner user: its own partner's requests, judged on the STORED partner and status; writes only
+	while Draft (withdrawing goes through the portal endpoint, which checks read on the stored record)."""
+	return partner_draft_permission(doc, ptype, user, SPECIAL_PRICE_EDITABLE)
+
+
+def special_price_item_query(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return ""
+	partners = partners_seeing(user, "Special Price Request")
+	return "`tabSpecial Price Request Item`.`parent` in (select `name` from `tabSpecial Price Request` where {})".format(
+		_in_partners("`partner`", partners)
+	)
+
+
+def own_partner(doctype: str, user: str | None = None) -> str | None:
+	"""The partner a partner user's new record of ``doctype`` belongs to (the first the user's partner
+	role may see), None for staff."""
+	user = user or frappe.session.user
+	if not is_partner_user(user):
+		return None
+	partners = partners_seeing(user, doctype)
+	return partners[0] if partners else None

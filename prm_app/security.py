@@ -30,11 +30,15 @@ OWNER_FIELD = {
 	"Partner Payout": "partner",
 	"Partner Tier History": "partner",
 	"Partner Certification": "partner",
+	"Special Price Request": "partner",  # special pricing (issue 15)
 }
 # fields the server sets on every save whatever a request sent (the controller derives them from the
 # partner, or only the status methods write them): not the user's links
 SERVER_SET_FIELDS = {
 	"Deal Registration": {"sales_partner", "company", "approved_by", "first_invoice"},
+	# special pricing (issue 15): customer from the deal registration, the rest from the partner / approval
+	"Special Price Request": {"sales_partner", "company", "currency", "customer", "approved_by"},
+	"Special Price Request Item": {"pricing_rule", "currency"},
 }
 LINK_TYPES = ("Link", "Dynamic Link")
 ATTACH_TYPES = ("Attach", "Attach Image")

@@ -49,7 +49,7 @@ def prospect(**kw):
 		("OOO Romashka", "romashka"),
 		("ООО Ромашка", "romashka"),
 		("ООО «Ромашка»", "romashka"),
-		("Polska Grupa sp. z o.o.", "polska grupa"),
+		("Polska Grupa sp. z o.o.", "polska group"),  # generic words read in English
 		("阿里巴巴集团", "阿里巴巴 集团"),
 		("Acme S.A.", "acme"),
 		("The Acme Company", "acme"),
@@ -237,3 +237,119 @@ def test_index_finds_what_a_full_scan_finds():
 		found = {m.name for m in index.check(p, limit=10_000).matches}
 		# blocking could miss a fuzzy name match sharing no word start or end with the prospect: none here
 		assert found == brute
+
+
+@pytest.mark.parametrize(
+	"a, b",
+	[
+		("Müller Bau", "Mueller Bau"),
+		("Zürcher Kantonalbank", "ZUERCHER KANTONALBANK"),
+		("Acme Überall", "Acme Ueberall"),  # a word-initial umlaut after another word
+		("Hoffmann & Söhne", "Hoffmann und Soehne"),
+	],
+)
+def test_umlauts_and_their_digraphs_fold_alike(a, b):
+	assert normalise_name(a) == normalise_name(b)
+
+
+@pytest.mark.parametrize("word", ["Blue", "Joe", "Bauer", "Queen", "Aero", "Shoe"])
+def test_an_e_that_is_no_umlaut_is_kept(word):
+	assert normalise_name(word + " Ltd") == word.lower()
+
+
+@pytest.mark.parametrize(
+	"a, b",
+	[
+		("Хемофарм а.д.", "Hemofarm AD"),  # Serbian х = h
+		("Ђорђевић д.о.о.", "Đorđević doo"),
+		("Слобода Чачак", "Sloboda Čačak"),
+		("ТОВ «Галичина»", "Halychyna LLC"),  # Ukrainian г = h, и = y
+		("Μυτιληναίος Α.Ε.", "Mytilineos S.A."),  # αι = e
+		("Χαλκόρ", "Halcor"),
+		("騰訊控股", "腾讯控股"),  # traditional ~ simplified
+		("مكتبة جرير", "مكتبه جرير"),  # ta marbuta
+		("אלביט מערכות בע״מ", "אלביט מערכות"),
+		("Công ty Cổ phần FPT", "FPT Corporation"),
+		("ČEZ, a. s.", "CEZ a.s."),
+		("L'Oréal S.A.", "LOREAL"),
+		("엘지전자", "LG전자"),
+	],
+)
+def test_scripts_romanisations_and_legal_forms_match(a, b):
+	assert name_score(normalise_name(a), normalise_name(b)) >= 90, (normalise_name(a), normalise_name(b))
+
+
+@pytest.mark.parametrize(
+	"a, b",
+	[
+		("Atlas Logistics", "Atlas Construction"),
+		("Phoenix Energy Ltd", "Phoenix Insurance Ltd"),
+		("카카오뱅크", "카카오"),
+	],
+)
+def test_a_shared_brand_word_alone_is_similar_not_the_same(a, b):
+	assert 85 <= name_score(normalise_name(a), normalise_name(b)) < 90
+
+
+@pytest.mark.parametrize(
+	"raw, expected",
+	[
+		("a@i.ua", ""),
+		("wang@foxmail.com", ""),
+		("x@docomo.ne.jp", ""),
+		("a@hotmail.com.tr", ""),  # hotmail.* under any suffix
+		("b@yahoo.co.id", ""),
+		("www.smith.me.uk", "smith.me.uk"),
+		("shop.baltika.spb.ru", "baltika.spb.ru"),
+		("https://яндекс.рф", "xn--d1acpjx3f.xn--p1ai"),
+		("https://www.facebook.com/pages/Acme-Roofing/123456", "facebook.com/acmeroofing"),
+		("https://www.facebook.com/profile.php?id=100012345", "facebook.com/id100012345"),
+		("https://m.facebook.com/acmebakery", "facebook.com/acmebakery"),
+		("https://www.linkedin.com/company/acme-analytics/", "linkedin.com/acmeanalytics"),
+		("https://sites.google.com/view/birchtutoring", "google.com/birchtutoring"),
+		("https://www.youtube.com/@acmefit", "youtube.com/acmefit"),
+		("https://www.etsy.com/shop/WillowPrints", "etsy.com/willowprints"),
+		("https://www.facebook.com/", ""),
+		("https://lunabakery.wixsite.com/home", "lunabakery.wixsite.com"),
+	],
+)
+def test_shared_domains_public_suffixes_and_platform_pages(raw, expected):
+	assert normalise_domain(raw) == expected
+
+
+def test_the_same_domain_name_under_another_suffix_is_the_same_company():
+	p = prospect(company_name="联想集团有限公司", websites=["lenovo.com"])
+	c = make_party(
+		"Customer", "C1", company_name="Lenovo Group Limited", websites=["https://www.lenovo.com.cn"]
+	)
+	match = compare(p, c)
+	assert match and DOMAIN in match.codes and match.score >= 90
+	assert p.keys & c.keys
+
+
+@pytest.mark.parametrize(
+	"a, b, same",
+	[
+		("ESA28015865", "A-28015865", True),  # a letter after the ES prefix
+		("EL 094014201", "GR094014201", True),  # VIES EL = ISO GR
+		("T1234567890123", "1234567890123", True),  # Japanese invoice number
+		("CHE-123.456.789 MWST", "CHE123456789", True),
+		("DE123456789", "FR123456789", False),
+	],
+)
+def test_tax_id_country_prefixes(a, b, same):
+	p = prospect(company_name="Alpha", tax_id=a)
+	c = make_party("Customer", "C1", company_name="Omega", tax_id=b)
+	assert bool(compare(p, c)) is same
+	if same:
+		assert p.keys & c.keys
+
+
+def test_settings_add_to_and_remove_from_the_built_in_list():
+	from prm_app.engine.matching import DEFAULT_SHARED, SharedDomains
+
+	shared = SharedDomains.parse("koalanet.com.au\n-gmail.*\n*.shopbuilder.io", DEFAULT_SHARED)
+	assert normalise_domain("a@koalanet.com.au", shared) == ""
+	assert normalise_domain("a@gmail.com", shared) == "gmail.com"
+	assert normalise_domain("acme.shopbuilder.io", shared) == "acme.shopbuilder.io"
+	assert normalise_domain("a@yahoo.com", shared) == ""  # the rest of the built-in list stays

@@ -121,11 +121,120 @@ class TestRetrieval(DealRegistrationCase):
 		self.as_user(MANAGER, doc, "check_conflicts")
 		self.assertIn(("Customer", customer.name), conflicts(doc))
 
+	def theirs(self, prospect_name, website="", contact_email="", **values):
+		"""Partner B's approved registration."""
+		return self.approved(
+			USER_B,
+			self.partner_b,
+			prospect_name=prospect_name,
+			website=website,
+			contact_email=contact_email,
+			**values,
+		)
+
+	def test_new_scripts_platform_pages_and_domain_names(self):
+		hemofarm = self.theirs("Хемофарм а.д.")
+		roofing = self.theirs(
+			"Acme Roofing", "https://www.facebook.com/pages/Acme-Roofing/123456", "acme@hotmail.com.tr"
+		)
+		lenovo = self.theirs("联想集团有限公司", "lenovo.com")
+		doc = self.submitted(prospect_name="Hemofarm AD", website="", contact_email="")
+		self.assertTrue(conflicts(doc)[("Deal Registration", hemofarm.name)].is_hard)  # Serbian х = h
+		doc = self.submitted(
+			prospect_name="Zeta Plumbing",
+			website="https://www.facebook.com/pages/Zeta-Plumbing/987654",
+			contact_email="zeta@hotmail.com.tr",
+		)
+		self.assertNotIn(("Deal Registration", roofing.name), conflicts(doc))  # other page, shared mail
+		doc = self.submitted(
+			prospect_name="Lenovo Group Limited", website="https://www.lenovo.com.cn", contact_email=""
+		)
+		self.assertTrue(conflicts(doc)[("Deal Registration", lenovo.name)].is_hard)  # lenovo.*
+
+	def test_the_labelled_sets_are_fetched_by_stored_keys(self):
+		"""Retrieval recall equals the scorer's: every pair of the labelled sets (in-sample and held out)
+		that the engine matches is fetched by the database lookup on keys stored as on save."""
+		matched, fetched = labelled_retrieval(COMPANY)
+		self.assertGreater(matched, 300)  # of 455 pairs; the others are labelled none or score below
+		self.assertEqual(fetched, matched)
+
+	def test_the_second_patch_refills_keys_and_empties_the_old_default_list(self):
+		from prm_app.patches.v0_2 import deal_match_keys_v2
+
+		customer = frappe.get_doc(
+			{"doctype": "Customer", "customer_name": "ТОВ «Галичина»", "customer_type": "Company"}
+		).insert(ignore_permissions=True)
+		frappe.db.delete("Deal Match Key", {"ref_doctype": "Customer", "ref_name": customer.name})
+		frappe.db.set_single_value(
+			"PRM Settings", "shared_domains", "\n".join(sorted(deal_match_keys_v2.OLD_DEFAULT))
+		)
+		deal_match_keys_v2.execute()
+		self.assertFalse(frappe.db.get_single_value("PRM Settings", "shared_domains"))
+		self.assertTrue(
+			frappe.db.exists("Deal Match Key", {"ref_name": customer.name, "match_key": "n:halic"})
+		)
+		frappe.db.set_single_value("PRM Settings", "shared_domains", "koalanet.com.au")
+		deal_match_keys_v2.execute()  # a list of the site's own is kept
+		self.assertEqual(frappe.db.get_single_value("PRM Settings", "shared_domains"), "koalanet.com.au")
+
+
+def labelled_retrieval(company_name):
+	"""(pairs the engine matches, of them fetched by ``deal_keys.lookup``) over the labelled sets, their B
+	sides stored as approved registrations of another partner with the keys ``deal_keys`` stores."""
+	import sys
+	from pathlib import Path
+
+	import prm_app
+
+	sys.path.insert(0, str(Path(prm_app.__file__).resolve().parent.parent / "tests"))
+	from test_conflict_set import SETS, load, party
+
+	from prm_app.engine.matching import compare
+
+	matched = fetched = 0
+	for s, path in enumerate(SETS):
+		rows = load(path)
+		names = [f"_PRM-SET{s}-{i:04d}" for i in range(len(rows))]
+		columns = ["name", "partner", "company", "prospect_name", "website", "tax_id", "status"]
+		values = [
+			[
+				name,
+				"_PRM-OTHER",
+				company_name,
+				row["b_name"],
+				row["b_site"] or None,
+				row["b_tax"] or None,
+				"Approved",
+			]
+			for name, row in zip(names, rows, strict=True)
+		]
+		frappe.db.bulk_insert("Deal Registration", columns, values)
+		deal_keys._insert(
+			[
+				("Deal Registration", v[0], key)
+				for v in values
+				for key in sorted(
+					deal_keys.keys_of("Deal Registration", frappe._dict(zip(columns, v, strict=True)))
+				)
+			]
+		)
+		for name, row in zip(names, rows, strict=True):
+			a = party(row, "a", "A", "P1", False)
+			if compare(a, party(row, "b", name, "P2", True)):
+				matched += 1
+				fetched += name in deal_keys.lookup(a.keys).get("Deal Registration", [])
+	return matched, fetched
+
 
 def make_group(name, parent, is_group=0):
 	if not frappe.db.exists("Item Group", name):
 		frappe.get_doc(
-			{"doctype": "Item Group", "item_group_name": name, "parent_item_group": parent, "is_group": is_group}
+			{
+				"doctype": "Item Group",
+				"item_group_name": name,
+				"parent_item_group": parent,
+				"is_group": is_group,
+			}
 		).insert(ignore_permissions=True)
 
 
@@ -166,7 +275,12 @@ class TestChannelProtection(DealRegistrationCase):
 				"conversion_rate": 1,
 				"sales_partner": partner.sales_partner if partner else None,
 				"items": [
-					{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000, "delivery_date": add_days(nowdate(), 7)}
+					{
+						"item_code": "_PRM Hardware",
+						"qty": 1,
+						"rate": 1000,
+						"delivery_date": add_days(nowdate(), 7),
+					}
 				],
 			}
 		).insert(ignore_permissions=True)
@@ -223,7 +337,9 @@ class TestChannelProtection(DealRegistrationCase):
 
 		_columns, rows = execute({})
 		ours = [r for r in rows if r["deal_registration"] == self.reg.name]
-		self.assertEqual(sorted(r["document_type"] for r in ours), ["Quotation", "Sales Invoice", "Sales Order"])
+		self.assertEqual(
+			sorted(r["document_type"] for r in ours), ["Quotation", "Sales Invoice", "Sales Order"]
+		)
 		for row in ours:
 			self.assertEqual(row["protecting_partner"], self.partner_b.name)
 			self.assertEqual(row["partner_used"], self.partner_a.sales_partner)

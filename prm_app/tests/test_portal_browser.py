@@ -30,13 +30,17 @@ from prm_app.tests.test_portal_isolation import (
 )
 from prm_app.tests.utils import (
 	COMPANY,
+	CUSTOMER,
 	account,
+	approve_registration_for_test,
 	make_company,
 	make_invoice,
 	make_partner,
 	make_plan,
+	make_registration,
 	make_return,
 	make_tier,
+	set_list_price,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -205,8 +209,15 @@ class TestPortalBrowser(BrowserCase):
 	@classmethod
 	def tearDownClass(cls):
 		cls.stop_browser()
+		for name in frappe.get_all("Special Price Request", {"partner": A_NAME}, pluck="name"):
+			frappe.delete_doc("Special Price Request", name, force=True, ignore_permissions=True)
 		for name in frappe.get_all(
-			"Deal Registration", {"partner": A_NAME, "prospect_name": "Browser Test Prospect"}, pluck="name"
+			"Deal Registration",
+			{
+				"partner": A_NAME,
+				"prospect_name": ("in", ["Browser Test Prospect", "Browser Pricing Prospect"]),
+			},
+			pluck="name",
 		):
 			frappe.delete_doc("Deal Registration", name, force=True, ignore_permissions=True)
 		frappe.db.commit()  # nosemgrep: remove what the browser created
@@ -258,6 +269,48 @@ class TestPortalBrowser(BrowserCase):
 			self.wait(lambda d: d.find_element(By.CSS_SELECTOR, ".prm-nav"))
 			self.shoot(page)
 
+		self.assertEqual(self.console_errors(), [])
+
+	def test_special_price_request_form(self):
+		"""Special pricing (issue 15): on an approved deal the partner asks for a price, sees the request
+		pending, and withdraws it."""
+		from selenium.webdriver.common.by import By
+
+		set_list_price("_PRM Software", 1000)
+		deal = make_registration(
+			self.partner,
+			"Browser Pricing Prospect",
+			website="browser-pricing.example",
+			products=["_PRM Software"],
+		)
+		approve_registration_for_test(deal.name, CUSTOMER)
+		frappe.db.commit()  # nosemgrep: the server's own connection must see the approved deal
+		self.login()
+		self.driver.get(f"{self.url}/partner/deal?name={deal.name}")
+		form = self.wait(lambda d: d.find_element(By.ID, "prm-special-price"))
+		row = form.find_element(By.CSS_SELECTOR, ".prm-price-row")
+		row.find_element(By.NAME, "requested_discount").send_keys("12.5")
+		form.find_element(By.NAME, "competitor").send_keys("Initrode")
+		form.find_element(By.NAME, "justification").send_keys("Competitive bid")
+		self.driver.execute_script(
+			"document.getElementById('sp_valid_upto').value = arguments[0];", str(add_days(nowdate(), 30))
+		)
+		self.shoot("special-price-form")
+		form.find_element(By.ID, "prm-special-price-submit").click()
+		table = self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#prm-special-prices tbody tr"))
+		self.assertIn("Pending Approval", table[0].text)
+		frappe.db.rollback()
+		name = frappe.db.get_value("Special Price Request", {"deal_registration": deal.name})
+		self.assertEqual(
+			frappe.db.get_value("Special Price Request Item", {"parent": name}, "requested_price"), 875
+		)
+		self.shoot("special-price-list")
+
+		self.driver.find_element(By.CSS_SELECTOR, f".prm-withdraw-price[data-name='{name}']").click()
+		self.wait(lambda d: d.switch_to.alert).accept()
+		self.wait(lambda d: "Withdrawn" in d.find_element(By.ID, "prm-special-prices").text)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Special Price Request", name, "status"), "Withdrawn")
 		self.assertEqual(self.console_errors(), [])
 
 	def downloaded_pdf(self, driver):

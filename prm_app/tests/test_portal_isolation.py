@@ -22,15 +22,20 @@ from frappe.utils.password import update_password
 from werkzeug.serving import make_server
 
 from prm_app.tests import PRMTestCase
+from prm_app.tests.funds_utils import partner_fund_records, remove_partner_fund_records
 from prm_app.tests.utils import (
 	COMPANY,
+	CUSTOMER,
 	account,
+	approve_registration_for_test,
 	make_company,
 	make_invoice,
 	make_partner,
 	make_plan,
 	make_portal_user,
+	make_special_price_request,
 	make_tier,
+	set_list_price,
 )
 
 PASSWORD = "Portal-Test-9f3!x"
@@ -175,6 +180,7 @@ class PortalFixtures(PRMTestCase):
 		cls.b_invoice = frappe.db.get_value("Partner Commission", cls.b_commission, "sales_invoice")
 		cls.b_deal = cls.track(cls.registration(cls.b, "Initech Corporation", "initech.com"))
 		cls.a_deal = cls.track(cls.registration(cls.a, "Umbrella Corporation", "umbrella.example"))
+		cls.make_special_price_fixtures()
 		cls.b_payout = cls.track(
 			frappe.get_doc(
 				{
@@ -210,6 +216,8 @@ class PortalFixtures(PRMTestCase):
 				}
 			).insert(ignore_permissions=True)
 		)
+		# Channel Funds: B's allocation, approved request and claim awaiting approval
+		cls.b_funds = {doc.doctype: cls.track(doc) for doc in partner_fund_records(B_NAME)}
 		cls.b_file = cls.track(
 			frappe.get_doc(
 				{
@@ -245,6 +253,24 @@ class PortalFixtures(PRMTestCase):
 		cls.server, cls.url = start_server()
 
 	@classmethod
+	def make_special_price_fixtures(cls):
+		"""Special pricing (issue 15): B's request on B's approved deal."""
+		set_list_price("_PRM Software", 1000)
+		cls.b_priced_deal = cls.track(cls.registration(cls.b, "Initech Pricing", "initech-pricing.example"))
+		approve_registration_for_test(cls.b_priced_deal, CUSTOMER)
+		cls.b_special_price = cls.track(
+			make_special_price_request(
+				cls.b_priced_deal,
+				"_PRM Software",
+				qty=3,
+				requested_price=900,
+				partner=B_NAME,
+				justification="B private note",
+				ignore_permissions=True,
+			)
+		)
+
+	@classmethod
 	def tearDownClass(cls):
 		cls.server.shutdown()
 		frappe.set_user("Administrator")
@@ -276,6 +302,7 @@ class PortalFixtures(PRMTestCase):
 		for doctype in ("Partner Tier History", "Partner Certification"):
 			for name in frappe.get_all(doctype, {"partner": B_NAME}, pluck="name"):
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		remove_partner_fund_records(B_NAME)
 		for name in frappe.get_all("Partner Payout", {"partner": B_NAME, "docstatus": 0}, pluck="name"):
 			frappe.delete_doc("Partner Payout", name, force=True, ignore_permissions=True)
 		for todo in frappe.get_all(
@@ -416,6 +443,10 @@ class PortalFixtures(PRMTestCase):
 			"Deal Registration": self.b_deal,
 			"Partner Tier History": self.b_history,
 			"Partner Certification": self.b_certification,
+			"Fund Allocation": self.b_funds["Fund Allocation"],
+			"Fund Request": self.b_funds["Fund Request"],
+			"Fund Claim": self.b_funds["Fund Claim"],
+			"Special Price Request": self.b_special_price,
 		}
 
 

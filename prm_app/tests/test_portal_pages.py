@@ -30,6 +30,7 @@ PAGES = (
 	"/partner/deals",
 	"/partner/commissions",
 	"/partner/payouts",
+	"/partner/funds",
 	"/partner/resources",
 	"/partner/profile",
 )

@@ -56,6 +56,7 @@ PAGES = (
 	"partner/deal",
 	"partner/commissions",
 	"partner/payouts",
+	"partner/funds",
 	"partner/resources",
 	"partner/profile",
 )

@@ -18,7 +18,7 @@ from frappe.utils.password import update_password
 
 from prm_app.tests.test_portal_browser import CHROMEDRIVER, CHROMIUM, FLAGS, browser_missing
 from prm_app.tests.test_portal_isolation import A_NAME, PASSWORD, PortalFixtures
-from prm_app.tests.utils import make_user
+from prm_app.tests.utils import CUSTOMER, approve_registration_for_test, make_user
 
 MANAGER = "prm.xss.manager@example.com"
 PAYLOADS = (
@@ -94,7 +94,31 @@ class TestXssBrowser(PortalFixtures):
 		for name in frappe.get_all("Deal Registration", {"prospect_name": "Xss Prospect"}, pluck="name"):
 			self.created.append(("Deal Registration", name))
 			stored.append(("Deal Registration", name, "notes"))
+		stored += self.store_special_price_payloads(http)
 		return stored
+
+	def store_special_price_payloads(self, http) -> list[tuple[str, str, str]]:
+		"""Special pricing (issue 15): competitor and justification of A's requests on an approved deal."""
+		deal = self.registration(self.a, "Xss Pricing Prospect", "xss-pricing.example")
+		self.created.append(("Deal Registration", deal.name))
+		approve_registration_for_test(deal.name, CUSTOMER)
+		frappe.db.commit()  # nosemgrep: the server must see the approved deal
+		for payload in PAYLOADS:
+			self.post(
+				http,
+				"prm_app.channel_funds.special_pricing_portal.request_special_price",
+				{
+					"deal": deal.name,
+					"items": json.dumps([{"item_code": "_PRM Software", "qty": 1, "requested_discount": 5}]),
+					"competitor": payload,
+					"justification": payload,
+					"valid_upto": frappe.utils.add_days(frappe.utils.nowdate(), 20),
+				},
+			)
+		frappe.db.rollback()
+		names = frappe.get_all("Special Price Request", {"deal_registration": deal.name}, pluck="name")
+		self.created.extend(("Special Price Request", name) for name in names)
+		return [("Special Price Request", name, "justification") for name in names]
 
 	def login_manager(self):
 		self.driver.get(f"{self.url}/login")

@@ -373,3 +373,42 @@ def make_registration(partner, prospect_name: str = "Globex Corporation", submit
 	if submit:
 		doc.submit_registration()
 	return doc
+
+
+# --- special pricing (issue 15) -------------------------------------------------------------------------------
+
+
+def set_list_price(item_code: str, rate: float, currency: str = "USD") -> str:
+	"""The item's price in the default selling price list (what a special price request starts from)."""
+	price_list = frappe.db.get_single_value("Selling Settings", "selling_price_list")
+	name = frappe.db.get_value(
+		"Item Price", {"item_code": item_code, "price_list": price_list, "customer": ("is", "not set")}
+	)
+	doc = frappe.get_doc("Item Price", name) if name else frappe.new_doc("Item Price")
+	doc.update({"item_code": item_code, "price_list": price_list, "price_list_rate": rate, "currency": currency})
+	doc.save(ignore_permissions=True)
+	return doc.name
+
+
+def approve_registration_for_test(name: str, customer: str) -> None:
+	"""A registration as approval and conversion leave it (Approved, linked to its customer), without
+	going through the conflict check and the Opportunity it creates."""
+	frappe.db.set_value("Deal Registration", name, {"status": "Approved", "customer": customer})
+
+
+def make_special_price_request(deal: str, item_code: str, qty: float = 1, **values):
+	"""A Special Price Request on an approved registration (as the current user, or with
+	``ignore_permissions``); ``values`` may carry the row's ``requested_price`` / ``requested_discount``."""
+	ignore = values.pop("ignore_permissions", False)
+	row = {k: values.pop(k) for k in ("requested_price", "requested_discount", "min_qty") if k in values}
+	doc = frappe.get_doc(
+		{
+			"doctype": "Special Price Request",
+			"deal_registration": deal,
+			"valid_upto": values.pop("valid_upto", add_days(nowdate(), 30)),
+			"items": [{"item_code": item_code, "qty": qty, **(row or {"requested_price": None, "requested_discount": 10})}],
+			**values,
+		}
+	)
+	doc.insert(ignore_permissions=ignore)
+	return doc

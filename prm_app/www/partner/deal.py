@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 
 from prm_app import portal
+from prm_app.channel_funds import special_pricing_portal
 
 no_cache = 1
 
@@ -17,4 +18,8 @@ def get_context(context):
 	if context.deal.can_edit:
 		context.products = portal.product_choices()
 		context.countries = portal.country_choices()
+	# special pricing (issue 15): the partner's requests on this deal, and the form on an approved deal
+	context.special_prices = special_pricing_portal.requests_of_deal(partner.name, context.deal.name)
+	context.can_request_special_price = special_pricing_portal.can_request(context.deal.status)
+	context.special_price_items = [p for p in context.deal.products if p.get("item_code")]
 	return context

@@ -15,7 +15,7 @@ from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
 from prm_app import deal_keys as deals_keys
 from prm_app import deals
 from prm_app.engine.matching import MatchingError, host_of, validate_email
-from prm_app.permissions import is_partner_user, partners_seeing, require_manager
+from prm_app.permissions import is_partner_user, own_partner, partners_seeing, require_manager
 from prm_app.security import validate_http_url, validate_plain_name
 from prm_app.utils import engine_error_message
 
@@ -58,10 +58,7 @@ class DealRegistration(Document):
 	# --- validation -----------------------------------------------------------------------------------
 
 	def set_partner_of_user(self):
-		if not self.partner and is_partner_user():
-			partners = partners_seeing(frappe.session.user, self.doctype)
-			if partners:
-				self.partner = partners[0]
+		self.partner = self.partner or own_partner(self.doctype)
 
 	def set_partner_fields(self):
 		"""Sales Partner and company always follow the partner (a user default must not win)."""

@@ -1,6 +1,10 @@
 frappe.listview_settings["Partner Commission"] = {
-	add_fields: ["status", "is_clawback", "total", "approved"],
+	add_fields: ["status", "is_clawback", "total", "approved", "needs_review"],
 	get_indicator(doc) {
+		// special pricing (issue 15): held until a Partner Manager approves it
+		if (doc.needs_review && !doc.approved && doc.status === "Accrued") {
+			return [__("Needs Review"), "orange", "needs_review,=,1"];
+		}
 		const colors = {
 			Draft: "red",
 			Accrued: "blue",

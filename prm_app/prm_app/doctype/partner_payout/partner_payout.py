@@ -7,6 +7,7 @@ from frappe.model.document import Document
 from frappe.utils import flt, getdate
 
 from prm_app import payouts
+from prm_app.channel_funds import claims
 
 
 class PartnerPayout(Document):
@@ -27,8 +28,10 @@ class PartnerPayout(Document):
 	def on_submit(self):
 		self.make_payment_entry()
 		self.link_commissions(self.name)
+		claims.link_payout(self, self.name)
 
 	def on_cancel(self):
+		claims.link_payout(self, None)  # before ERPNext's link check: the claims stay, open again
 		self.cancel_payment_entry()
 		self.link_commissions(None)
 		self.set_status(update=True)
@@ -89,6 +92,11 @@ class PartnerPayout(Document):
 			exclude_payout=self.name,
 		):
 			self.append("commissions", row)
+		self.fund_claims = []
+		for row in claims.payout_claim_rows(
+			self.partner, self.company, self.supplier, self.to_date, exclude_payout=self.name
+		):
+			self.append("fund_claims", row)
 
 	def set_totals(self):
 		precision = self.precision("net_amount")
@@ -98,7 +106,8 @@ class PartnerPayout(Document):
 		self.total_clawback = flt(
 			sum(flt(r.amount) for r in self.commissions if flt(r.amount) < 0), precision
 		)
-		self.net_amount = flt(self.total_commission + self.total_clawback, precision)
+		self.total_fund_claims = flt(sum(flt(r.amount) for r in self.fund_claims), precision)
+		self.net_amount = flt(self.total_commission + self.total_clawback + self.total_fund_claims, precision)
 
 	def set_payment_account(self):
 		if not self.payment_account:
@@ -114,7 +123,7 @@ class PartnerPayout(Document):
 			)
 
 	def validate_amount(self):
-		if not self.commissions:
+		if not self.commissions and not self.fund_claims:
 			frappe.throw(_("Nothing is payable to partner {0} for this period.").format(self.partner))
 		if self.net_amount <= 0:
 			frappe.throw(

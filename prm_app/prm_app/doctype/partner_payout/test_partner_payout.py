@@ -27,11 +27,13 @@ test_ignore = [
 	"Account",
 	"Company",
 	"Currency",
+	"Fund Claim",
 	"Journal Entry",
 	"Mode of Payment",
 	"Partner",
 	"Partner Commission",
 	"Payment Entry",
+	"Purchase Invoice",
 	"Sales Invoice",
 	"Supplier",
 ]

@@ -1,0 +1,266 @@
+"""Fund claims: limits, approval into a Purchase Invoice, cancel paths, reimbursement from the Payment
+Ledger, netting in the partner's payout, and the proof lead list imported as ERPNext Leads."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from prm_app.channel_funds.funds import dec, engine_call, refresh_for
+from prm_app.engine import funds as rules
+from prm_app.ledger import fund_invoice
+from prm_app.permissions import require_manager
+
+
+def require_approver() -> None:
+	require_manager(_("Only a Partner Manager can approve a fund claim."))
+
+
+def engine_limit(approved, actual_cost, coop_share, precision):
+	return engine_call(
+		rules.claim_limit, dec(approved), dec(actual_cost), dec(coop_share), precision=precision
+	)
+
+
+def check_claim(claim, coop_share, precision) -> None:
+	engine_call(
+		rules.check_claim,
+		dec(claim.claimed_amount),
+		dec(claim.approved_on_request),
+		dec(claim.actual_cost),
+		dec(coop_share),
+		precision=precision,
+		title=_("Claim Above Its Limit"),
+	)
+
+
+# --- approval and cancel -------------------------------------------------------------------------------------
+
+
+def on_claim_approved(claim) -> None:
+	fund = frappe.get_cached_doc("Fund", claim.fund)
+	invoice = fund_invoice.make_claim_invoice(claim, fund)
+	claim.db_set({"purchase_invoice": invoice, "status": "Approved"})
+	set_request_claimed(claim.fund_request, flt(claim.claimed_amount))
+	import_proof_leads(claim)
+	refresh_for(claim.fund, claim.partner)
+
+
+def on_claim_cancelled(claim) -> None:
+	fund_invoice.cancel_claim_invoice(claim)
+	claim.db_set({"status": "Cancelled", "reimbursed_amount": 0})
+	set_request_claimed(claim.fund_request, 0)
+	refresh_for(claim.fund, claim.partner)
+
+
+def set_request_claimed(request: str, amount: float) -> None:
+	"""A request with an approved claim is Claimed (what it reserved beyond the claim is released); when
+	the claim is cancelled it is approved again (its reserve is back), or Expired past its window."""
+	values = frappe.db.get_value(
+		"Fund Request", request, ["requested_amount", "approved_amount", "expires_on"], as_dict=True
+	)
+	if amount:
+		status = rules.CLAIMED
+	else:
+		status = engine_call(rules.check_approval, dec(values.requested_amount), dec(values.approved_amount))
+		if rules.is_expired(
+			status, values.expires_on and frappe.utils.getdate(values.expires_on), frappe.utils.getdate()
+		):
+			status = rules.EXPIRED
+	frappe.db.set_value("Fund Request", request, {"status": status, "claimed_amount": amount})
+
+
+@frappe.whitelist(methods=["POST"])
+def reject_claim(name: str, reason: str) -> str:
+	require_approver()
+	claim = frappe.get_doc("Fund Claim", name)
+	claim.check_permission("write")
+	if claim.docstatus != 0:
+		frappe.throw(_("Only a claim awaiting approval can be rejected."), title=_("Wrong Status"))
+	if not (reason or "").strip():
+		frappe.throw(_("Give a reason."), title=_("Reason Required"))
+	claim.status = "Rejected"
+	claim.rejection_reason = reason
+	claim.save()
+	return claim.status
+
+
+def require_proof(claim) -> None:
+	if not [row for row in claim.proofs if row.file]:
+		frappe.throw(_("Attach the proof of performance to the claim."), title=_("Proof Missing"))
+
+
+def send_for_approval(claim) -> None:
+	if claim.docstatus != 0 or claim.status not in ("Draft", "Rejected"):
+		frappe.throw(_("Only a draft claim can be sent for approval."), title=_("Wrong Status"))
+	require_proof(claim)
+	claim.status = "Pending approval"
+	claim.save()
+
+
+# --- the Purchase Invoice's own events -------------------------------------------------------------------------
+
+
+def on_purchase_invoice_cancel(pi, method=None) -> None:
+	"""Cancelling a claim's invoice cancels the claim (balances restored); the claim's link does not
+	block ERPNext's cancel."""
+	if not pi.get("prm_fund_claim"):
+		return
+	pi.ignore_linked_doctypes = (*tuple(pi.get("ignore_linked_doctypes") or ()), "Fund Claim")
+	if pi.flags.from_fund_claim:
+		return
+	claim = frappe.get_doc("Fund Claim", pi.prm_fund_claim)
+	if claim.docstatus == 1:
+		claim.flags.ignore_permissions = True
+		claim.cancel()  # its own cancel finds the invoice already cancelled
+
+
+def refresh_reimbursed(invoices: list[str]) -> None:
+	"""A claim's reimbursed amount is what its invoice has been paid (grand total less outstanding, by
+	the Payment Ledger that ERPNext keeps the outstanding from); fully paid claims are Paid."""
+	for invoice in set(filter(None, invoices)):
+		claim = frappe.db.get_value("Purchase Invoice", invoice, "prm_fund_claim")
+		if not claim:
+			continue
+		values = frappe.db.get_value(
+			"Purchase Invoice", invoice, ["docstatus", "grand_total", "outstanding_amount"], as_dict=True
+		)
+		paid = flt(values.grand_total) - flt(values.outstanding_amount) if values.docstatus == 1 else 0
+		stored = frappe.db.get_value("Fund Claim", claim, ["docstatus", "fund", "partner"], as_dict=True)
+		if stored.docstatus != 1:
+			continue
+		status = "Paid" if paid and flt(values.outstanding_amount) <= 0.005 else "Approved"
+		frappe.db.set_value("Fund Claim", claim, {"reimbursed_amount": flt(paid, 2), "status": status})
+		refresh_for(stored.fund, stored.partner)
+
+
+def on_payment_change(doc, method=None) -> None:
+	"""Payment Entry / Journal Entry events: the claims whose invoices they pay follow."""
+	rows = doc.get("references") or doc.get("accounts") or []
+	refresh_reimbursed(
+		[
+			r.get("reference_name")
+			for r in rows
+			if (r.get("reference_doctype") or r.get("reference_type")) == "Purchase Invoice"
+		]
+	)
+
+
+# --- netting in the partner's payout -----------------------------------------------------------------------------
+
+
+def payout_claim_rows(partner: str, company: str, supplier: str, to_date, exclude_payout=None) -> list[dict]:
+	"""Approved claims of the partner whose invoices are still open and not held by another submitted
+	payout: a payout pays them together with the commissions."""
+	claims = frappe.get_all(
+		"Fund Claim",
+		filters={
+			"partner": partner,
+			"company": company,
+			"docstatus": 1,
+			"purchase_invoice": ("is", "set"),
+			"posting_date": ("<=", to_date),
+		},
+		fields=["name", "purchase_invoice", "partner_payout"],
+		order_by="posting_date, name",
+	)
+	held = set(
+		frappe.get_all(
+			"Partner Payout",
+			filters={"docstatus": 1, "status": ("!=", "Paid"), "name": ("!=", exclude_payout or "")},
+			pluck="name",
+		)
+	)
+	rows = []
+	for c in claims:
+		if c.partner_payout and c.partner_payout in held:
+			continue
+		pi = frappe.db.get_value(
+			"Purchase Invoice",
+			c.purchase_invoice,
+			["docstatus", "outstanding_amount", "supplier"],
+			as_dict=True,
+		)
+		if pi.docstatus != 1 or pi.supplier != supplier or flt(pi.outstanding_amount) <= 0.005:
+			continue
+		rows.append(
+			{
+				"fund_claim": c.name,
+				"purchase_invoice": c.purchase_invoice,
+				"amount": flt(pi.outstanding_amount, 2),
+			}
+		)
+	return rows
+
+
+def link_payout(payout, value) -> None:
+	names = [r.fund_claim for r in payout.get("fund_claims") or []]
+	if names:
+		frappe.db.set_value(
+			"Fund Claim", {"name": ("in", names)}, "partner_payout", value, update_modified=False
+		)
+
+
+# --- proof: the lead list ------------------------------------------------------------------------------------------
+
+LEAD_COLUMNS = {
+	"email": "email_id",
+	"email_id": "email_id",
+	"first_name": "first_name",
+	"last_name": "last_name",
+	"lead_name": "lead_name",
+	"name": "lead_name",
+	"company": "company_name",
+	"company_name": "company_name",
+	"phone": "phone",
+	"mobile_no": "mobile_no",
+	"country": "country",
+	"job_title": "job_title",
+}
+
+
+def import_proof_leads(claim) -> int:
+	"""Each row of the claim's lead list (CSV) becomes an ERPNext Lead tagged with the activity (fund
+	request) and the partner, unless a lead with that email exists. Returns the number created."""
+	created = 0
+	for proof in claim.proofs:
+		if proof.proof_type != "Lead list (CSV)" or not proof.file:
+			continue
+		file_doc = frappe.get_doc("File", {"file_url": proof.file})
+		content = file_doc.get_content()
+		if isinstance(content, bytes):
+			content = content.decode("utf-8-sig")
+		for row in csv.DictReader(io.StringIO(content)):
+			values = {
+				LEAD_COLUMNS[k.strip().lower()]: (v or "").strip()
+				for k, v in row.items()
+				if k and k.strip().lower() in LEAD_COLUMNS
+			}
+			if not (values.get("email_id") or values.get("lead_name") or values.get("first_name")):
+				continue
+			if values.get("email_id") and frappe.db.exists("Lead", {"email_id": values["email_id"]}):
+				continue
+			if not values.get("first_name") and not values.get("lead_name"):
+				values["first_name"] = values["email_id"]
+			lead = frappe.get_doc(
+				{
+					"doctype": "Lead",
+					**values,
+					"company": claim.company,
+					"prm_fund_request": claim.fund_request,
+					"prm_partner": claim.partner,
+				}
+			)
+			campaign = frappe.db.get_value("Fund Request", claim.fund_request, "campaign")
+			if campaign and lead.meta.has_field("campaign_name"):
+				lead.campaign_name = campaign
+			lead.flags.ignore_permissions = True
+			lead.insert()
+			created += 1
+	if created:
+		claim.db_set("leads_imported", created)
+	return created

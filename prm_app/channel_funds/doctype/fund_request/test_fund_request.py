@@ -1,0 +1,27 @@
+"""Fund Request: expiry at the activity's end plus the fund's claim window releases the reserve."""
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+from prm_app.channel_funds import funds
+from prm_app.tests.funds_utils import FUNDS_TEST_IGNORE, FundsCase, make_claim, make_request
+
+test_ignore = FUNDS_TEST_IGNORE
+IGNORE_TEST_RECORD_DEPENDENCIES = test_ignore  # the name Frappe v16 reads
+
+
+class TestFundRequest(FundsCase):
+	def test_expiry_releases_the_reserve(self):
+		request = make_request(
+			self.fund, self.partner, start_date=add_days(nowdate(), -45), end_date=add_days(nowdate(), -40)
+		)  # claim window 30 days
+		funds.approve_request(request)
+		self.assertBalance(reserved=3000, available=2000)
+		self.assertEqual(
+			frappe.db.get_value("Fund Request", request, "expires_on").isoformat(), add_days(nowdate(), -10)
+		)
+		self.assertEqual(funds.expire_requests(), [request])
+		self.assertEqual(frappe.db.get_value("Fund Request", request, "status"), "Expired")
+		self.assertBalance(reserved=0, available=5000)
+		with self.assertRaises(frappe.ValidationError):
+			make_claim(request, submit=False)
