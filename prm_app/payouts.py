@@ -199,20 +199,91 @@ def payout_candidates(
 		order_by="posting_date, name",
 	)
 	outstanding = outstanding_by_journal(supplier, company, [c.journal_entry for c in commissions])
-	rows = []
+	rows, paying = [], []
 	for c in commissions:
 		amount = outstanding.get(c.journal_entry, 0.0)
 		if abs(amount) < EPSILON or c.name in held:
 			continue
 		if amount > 0 and not is_payable(c, on_date):
 			continue  # still held (holding period or approval); it carries to a later payout
+		row = {
+			"partner_commission": c.name,
+			"posting_date": c.posting_date,
+			"sales_invoice": c.sales_invoice,
+			"journal_entry": c.journal_entry,
+			"is_clawback": 1 if amount < 0 else 0,
+			"amount": amount,
+		}
+		rows.append(row)
+		if amount > 0:
+			paying.append(row)
+	return add_netted_clawbacks(rows, paying, partner, company, supplier, to_date, exclude_payout)
+
+
+def add_netted_clawbacks(rows, paying, partner, company, supplier, to_date, exclude_payout=None) -> list:
+	"""A clawback of a commission not yet paid settles against that commission's journal when it is
+	posted, so the journal's outstanding is already net of it: the payout shows the commission before
+	the clawback and the clawback as its own (netted) row, so Commission, Clawbacks and Net say what
+	happened. Clawbacks shown in another payout are not shown again."""
+	if not paying:
+		return rows
+	ple, pc = frappe.qb.DocType("Payment Ledger Entry"), frappe.qb.DocType("Partner Commission")
+	netted = (
+		frappe.qb.from_(ple)
+		.join(pc)
+		.on((pc.journal_entry == ple.voucher_no) & (pc.company == ple.company))
+		.select(
+			ple.against_voucher_no.as_("against"),
+			pc.name,
+			pc.posting_date,
+			pc.sales_invoice,
+			pc.journal_entry,
+			pc.partner_payout,
+			frappe.query_builder.functions.Sum(ple.amount).as_("amount"),
+		)
+		.where(
+			(ple.company == company)
+			& (ple.party_type == "Supplier")
+			& (ple.party == supplier)
+			& (ple.voucher_type == "Journal Entry")
+			& (ple.against_voucher_type == "Journal Entry")
+			& (ple.against_voucher_no.isin([r["journal_entry"] for r in paying]))
+			& (ple.voucher_no != ple.against_voucher_no)
+			& (ple.delinked == 0)
+			& (ple.posting_date <= to_date)
+			& (pc.partner == partner)
+			& (pc.docstatus == 1)
+			& (pc.total < 0)
+		)
+		.groupby(ple.against_voucher_no, pc.name)
+		.orderby(pc.posting_date)
+		.orderby(pc.name)
+		.run(as_dict=True)
+	)
+	shown_elsewhere = set(
+		frappe.get_all(
+			"Partner Payout",
+			filters={
+				"name": ("in", [n.partner_payout for n in netted if n.partner_payout] or [""]),
+				"docstatus": 1,
+			},
+			pluck="name",
+		)
+	) - {exclude_payout}
+	by_journal = {r["journal_entry"]: r for r in paying}
+	for n in netted:
+		amount = flt(n.amount, 2)
+		if amount >= 0 or n.partner_payout in shown_elsewhere:
+			continue
+		by_journal[n.against]["amount"] = flt(by_journal[n.against]["amount"] - amount, 2)
 		rows.append(
 			{
-				"partner_commission": c.name,
-				"posting_date": c.posting_date,
-				"sales_invoice": c.sales_invoice,
-				"journal_entry": c.journal_entry,
-				"is_clawback": 1 if amount < 0 else 0,
+				"partner_commission": n.name,
+				"posting_date": n.posting_date,
+				"sales_invoice": n.sales_invoice,
+				"journal_entry": n.journal_entry,
+				"is_clawback": 1,
+				"netted": 1,
 				"amount": amount,
 			}
 		)
@@ -272,15 +343,22 @@ def net_clawbacks(payout) -> dict[tuple[str, str], float]:
 
 	from prm_app.ledger.commission_journal import commission_accounts
 
+	# what each commission journal owes now (its row shows it before the clawbacks netted in it)
 	owed = {
-		("Journal Entry", r.journal_entry): flt(r.amount) for r in payout.commissions if flt(r.amount) > 0
+		("Journal Entry", journal): amount
+		for journal, amount in outstanding_by_journal(
+			payout.supplier,
+			payout.company,
+			[r.journal_entry for r in payout.commissions if flt(r.amount) > 0],
+		).items()
+		if amount > 0
 	}
 	# approved fund claims' Purchase Invoices are paid together with the commissions (Channel Funds)
 	owed.update(
 		{("Purchase Invoice", r.purchase_invoice): flt(r.amount) for r in payout.get("fund_claims") or []}
 	)
 	payable = commission_accounts(payout.company).payable
-	for clawback in [r for r in payout.commissions if flt(r.amount) < 0]:
+	for clawback in [r for r in payout.commissions if flt(r.amount) < 0 and not r.netted]:
 		for target in list(owed):
 			detail = open_debit_row(clawback.journal_entry, payable, payout.supplier)
 			if not detail:

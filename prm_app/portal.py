@@ -66,9 +66,10 @@ def current_partner(area: str | None = None) -> frappe._dict:
 
 
 def page_context(context, area: str | None = None, title: str | None = None) -> frappe._dict:
-	"""What every portal page sets: no cache, the partner, the title, the nav."""
+	"""What every portal page sets: no cache, the partner, the title. The navigation is the base
+	template's (prm_app/templates/includes/partner_base.html), not Frappe's website sidebar."""
 	context.no_cache = 1
-	context.show_sidebar = True
+	context.show_sidebar = False
 	partner = current_partner(area)
 	context.partner = partner
 	context.title = title
@@ -77,19 +78,6 @@ def page_context(context, area: str | None = None, title: str | None = None) -> 
 	context.fmt_number = prm_number
 	context.csrf_token = frappe.sessions.get_csrf_token()
 	frappe.db.commit()  # nosemgrep: the CSRF token is stored with the session (as frappe/www/me.py)
-	context.nav = [
-		item
-		for item in (
-			{"route": "/partner", "label": _("Dashboard"), "show": True},
-			{"route": "/partner/deals", "label": _("Deals"), "show": partner.can["deals"]},
-			{"route": "/partner/commissions", "label": _("Commissions"), "show": partner.can["money"]},
-			{"route": "/partner/payouts", "label": _("Payouts"), "show": partner.can["money"]},
-			{"route": "/partner/funds", "label": _("Marketing Funds"), "show": partner.can["money"]},
-			{"route": "/partner/resources", "label": _("Resources"), "show": True},
-			{"route": "/partner/profile", "label": _("Profile"), "show": True},
-		)
-		if item["show"]
-	]
 	return partner
 
 
@@ -107,32 +95,82 @@ def period_bounds(day=None) -> tuple:
 	return get_first_day(day), day
 
 
+TIER_PROGRESS_SECONDS = 10 * 60
+
+
 def tier_progress(partner: frappe._dict) -> dict:
+	"""The partner's progress to its next tier. Evaluating it sums a year of the partner's invoices, so
+	the result is kept for ``TIER_PROGRESS_SECONDS`` per partner, tier and day (the daily evaluation
+	decides tiers; the portal only shows the way there)."""
 	from prm_app.tiers import get_tier_progress
 
+	# ``partner`` is the session user's own (current_partner): the evaluation checks read permission
+	key = f"prm:portal:tier_progress:{partner.name}:{partner.tier or ''}:{nowdate()}"
+	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
+	if cached is not None:
+		return cached
 	try:
-		return get_tier_progress(partner.name)
+		progress = get_tier_progress(partner.name)
 	except frappe.PermissionError:
 		raise
 	except Exception:
 		frappe.log_error(title=_("Partner portal: tier progress"))
 		return {"active": False}
+	frappe.cache.set_value(key, progress, expires_in_sec=TIER_PROGRESS_SECONDS)
+	return progress
 
 
-def commission_summary(partner: str, from_date, to_date) -> frappe._dict:
-	"""Accrued (earned in the period), payable now (outstanding of Payable / Partly Paid) and paid in the
-	period's commissions — one query on the (partner, posting_date) index."""
+def commission_summary(partner: frappe._dict, from_date, to_date) -> frappe._dict:
+	"""The period's money as the Partner Statement of the same period states it: earned (commissions
+	posted in the period), clawed back (clawbacks posted in it), paid (payments posted in it, from the
+	Payment Ledger: what was paid this month, whatever month the commission was earned in), the balance
+	owed to the partner (``supplier_balance``). Aggregates only, read from Partner Commission's composite
+	index (``on_doctype_update``) and the Payment Ledger's party index. What is payable now (a sum over
+	every unpaid commission) is on the payouts page, not on the dashboard."""
+	from prm_app.reconciliation import payments_against_commissions
+
 	row = frappe.db.sql(
 		"""select
-			coalesce(sum(case when posting_date between %(from)s and %(to)s then total end), 0) as accrued,
-			coalesce(sum(case when status in ('Payable', 'Partly Paid') then outstanding_amount end), 0) as payable,
-			coalesce(sum(case when posting_date between %(from)s and %(to)s then paid_amount end), 0) as paid
+			coalesce(sum(case when total > 0 then total end), 0) as earned,
+			coalesce(sum(case when total < 0 then total end), 0) as clawed_back
 		from `tabPartner Commission`
-		where partner = %(partner)s and docstatus = 1""",
-		{"partner": partner, "from": from_date, "to": to_date},
+		where partner = %(partner)s and docstatus = 1 and posting_date between %(from)s and %(to)s""",
+		{"partner": partner.name, "from": from_date, "to": to_date},
 		as_dict=True,
 	)[0]
-	return frappe._dict({k: flt(v, 2) for k, v in row.items()})
+	paid = sum(
+		r.amount for r in payments_against_commissions(partner.company, partner.name, from_date, to_date)
+	)
+	return frappe._dict(
+		earned=flt(row.earned, 2),
+		clawed_back=flt(row.clawed_back, 2),
+		accrued=flt(flt(row.earned) + flt(row.clawed_back), 2),
+		paid=flt(paid, 2) + 0.0,
+		balance=supplier_balance(partner, to_date),
+	)
+
+
+def supplier_balance(partner: frappe._dict, to_date) -> float:
+	"""What the vendor owes the partner at ``to_date``: the Payment Ledger balance of its supplier on the
+	commission payable account (one aggregate on the party index)."""
+	account = frappe.get_cached_value("Company", partner.company, "prm_commission_payable_account")
+	if not account or not partner.supplier:
+		return 0.0
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	total = (
+		frappe.qb.from_(ple)
+		.select(frappe.query_builder.functions.Sum(ple.amount))
+		.where(
+			(ple.party_type == "Supplier")
+			& (ple.party == partner.supplier)
+			& (ple.company == partner.company)
+			& (ple.account == account)
+			& (ple.delinked == 0)
+			& (ple.posting_date <= to_date)
+		)
+		.run()[0][0]
+	)
+	return flt(total, 2) + 0.0
 
 
 def revenue(sales_partner: str | None, from_date, to_date) -> float:
@@ -148,18 +186,13 @@ def revenue(sales_partner: str | None, from_date, to_date) -> float:
 	)
 
 
-def monthly_chart(partner: str, months: int = 12) -> list[dict]:
-	"""Commission by month for the last ``months`` months, with a bar height in percent."""
+def monthly_chart(partner: str, this_month: float, months: int = 12) -> list[dict]:
+	"""Commission by month for the last ``months`` months, with a bar height in percent. This month's
+	total is the dashboard's own (earned + clawed back); the earlier months, which change only when a
+	commission is back-dated, are summed once per partner and ``PAST_MONTHS_SECONDS``."""
 	start = get_first_day(add_months(nowdate(), -(months - 1)))
-	rows = frappe.db.sql(
-		"""select date_format(posting_date, '%%Y-%%m') as month, sum(total) as total
-		from `tabPartner Commission`
-		where partner = %s and docstatus = 1 and posting_date >= %s
-		group by month""",
-		(partner, start),
-		as_dict=True,
-	)
-	by_month = {r.month: flt(r.total, 2) for r in rows}
+	this_key = getdate(nowdate()).strftime("%Y-%m")
+	by_month = {**past_months(partner, start), this_key: flt(this_month, 2)}
 	keys = [getdate(add_months(start, i)).strftime("%Y-%m") for i in range(months)]
 	top = max([abs(v) for v in by_month.values()] or [0]) or 1
 	return [
@@ -173,6 +206,49 @@ def monthly_chart(partner: str, months: int = 12) -> list[dict]:
 	]
 
 
+PAST_MONTHS_SECONDS = 10 * 60
+
+
+def past_months(partner: str, start) -> dict[str, float]:
+	"""{YYYY-MM: commission} from ``start`` to the end of last month, summed per day in the order of the
+	(partner, docstatus, posting_date, total) index, then per month."""
+	key = f"prm:portal:past_months:{partner}:{start}:{nowdate()}"
+	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
+	if cached is not None:
+		return cached
+	rows = frappe.db.sql(
+		"""select posting_date, sum(total) from `tabPartner Commission`
+		where partner = %s and docstatus = 1 and posting_date >= %s and posting_date < %s
+		group by posting_date order by posting_date""",
+		(partner, start, get_first_day(nowdate())),
+	)
+	by_month: dict[str, float] = {}
+	for day, total in rows:
+		month = getdate(day).strftime("%Y-%m")
+		by_month[month] = by_month.get(month, 0.0) + flt(total)
+	by_month = {month: flt(value, 2) for month, value in by_month.items()}
+	frappe.cache.set_value(key, by_month, expires_in_sec=PAST_MONTHS_SECONDS)
+	return by_month
+
+
+def payable_now(partner: str) -> float:
+	"""What the next payout would pay: the outstanding of the partner's Payable and Partly Paid
+	commissions (one index range each)."""
+	return flt(
+		sum(
+			flt(
+				frappe.db.sql(
+					"""select coalesce(sum(outstanding_amount), 0) from `tabPartner Commission`
+					where partner = %s and status = %s and docstatus = 1""",
+					(partner, status),
+				)[0][0]
+			)
+			for status in ("Payable", "Partly Paid")
+		),
+		2,
+	)
+
+
 def dashboard(partner: frappe._dict) -> frappe._dict:
 	from_date, to_date = period_bounds()
 	data = frappe._dict(
@@ -183,12 +259,56 @@ def dashboard(partner: frappe._dict) -> frappe._dict:
 		revenue=revenue(partner.sales_partner, from_date, to_date),
 	)
 	if partner.can["money"]:
-		data.commission = commission_summary(partner.name, from_date, to_date)
-		data.chart = monthly_chart(partner.name)
+		data.commission = commission_summary(partner, from_date, to_date)
+		data.chart = monthly_chart(partner.name, data.commission.accrued)
 		data.payouts = payout_rows(partner.name, limit=5)
 	if partner.can["deals"]:
 		data.deals = deal_rows(partner.name, limit=5)
+	data.onboarding = onboarding(partner, data)
+	data.contact = channel_manager()
 	return data
+
+
+def onboarding(partner: frappe._dict, data: frappe._dict) -> list[dict]:
+	"""A new partner's first steps, each ticked when done; nothing once all are done."""
+	steps = [
+		{
+			"label": _("Complete your company profile"),
+			"route": "/partner/profile",
+			"done": bool(partner.website),
+		},
+	]
+	if partner.can["deals"]:
+		steps.append(
+			{
+				"label": _("Register your first deal"),
+				"route": "/partner/deals",
+				"done": bool(data.get("deals")),
+			}
+		)
+	if partner.can["admin"]:
+		colleagues = frappe.db.count("Partner User", {"parent": partner.name, "parenttype": "Partner"})
+		steps.append(
+			{"label": _("Invite your colleagues"), "route": "/partner/profile", "done": colleagues > 1}
+		)
+	steps.append({"label": _("Read the partner resources"), "route": "/partner/resources", "done": False})
+	if all(step["done"] for step in steps[:-1]):
+		return []
+	return steps
+
+
+def channel_manager() -> frappe._dict | None:
+	"""Who the partner can write to: the first enabled Partner Manager (staff, not Administrator)."""
+	from prm_app.api.portal import partner_managers
+
+	key = "prm:portal:channel_manager"
+	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
+	if cached is None:
+		user = next((u for u in partner_managers() if u != "Administrator"), None)
+		values = frappe.db.get_value("User", user, ["full_name", "email"], as_dict=True) if user else None
+		cached = dict(values) if values else {}
+		frappe.cache.set_value(key, cached, expires_in_sec=PAST_MONTHS_SECONDS)
+	return frappe._dict(cached) if cached else None
 
 
 # --- lists ---------------------------------------------------------------------------------------------------
@@ -229,7 +349,29 @@ def deal_detail(partner: str, name: str) -> frappe._dict:
 		has_hard_conflict=doc.has_hard_conflict,
 		conflicts_checked_on=doc.conflicts_checked_on,
 		can_withdraw=doc.status in ("Draft", "Submitted", "Under Review", "Returned for information"),
+		**deal_follow_up(doc),
 	)
+
+
+def deal_follow_up(doc) -> dict:
+	"""What the partner can still do with its registration: edit and resubmit it (Draft, Returned for
+	information), ask to extend its protection (Approved, no request pending), attach files (while it is
+	open); and its attachments."""
+	return {
+		"can_edit": doc.status in ("Draft", "Returned for information"),
+		"can_request_extension": doc.status == "Approved" and not doc.extension_requested_until,
+		"extension_requested_until": doc.extension_requested_until,
+		"extension_reason": doc.extension_reason,
+		"can_attach": doc.status not in ("Rejected", "Withdrawn", "Lost", "Won", "Expired"),
+		"tax_id": doc.tax_id,
+		"item_codes": [r.item_code for r in doc.products if r.item_code],
+		"attachments": frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": "Deal Registration", "attached_to_name": doc.name},
+			fields=["name", "file_name", "file_url", "creation"],
+			order_by="creation asc",
+		),
+	}
 
 
 def commission_rows(partner: str, from_date, to_date, limit: int = COMMISSION_LIMIT) -> list:
@@ -241,6 +383,7 @@ def commission_rows(partner: str, from_date, to_date, limit: int = COMMISSION_LI
 			"posting_date",
 			"sales_invoice",
 			"status",
+			"payable_on",
 			"total",
 			"paid_amount",
 			"outstanding_amount",
@@ -249,9 +392,27 @@ def commission_rows(partner: str, from_date, to_date, limit: int = COMMISSION_LI
 		limit=limit,
 	)
 	by_parent = lines_by_commission([r.name for r in rows], STATEMENT_LINE_FIELDS)
+	customers = customer_names([r.sales_invoice for r in rows if r.sales_invoice])
 	for row in rows:
 		row.lines = by_parent.get(row.name, [])
+		row.customer_name = customers.get(row.sales_invoice) or ""
 	return rows
+
+
+def customer_names(invoices: list[str]) -> dict[str, str]:
+	"""{invoice: customer name} for the partner's own commissions' invoices (their customers are the
+	partner's customers)."""
+	names = {}
+	for chunk in range(0, len(invoices), 1000):
+		names.update(
+			frappe.get_all(
+				"Sales Invoice",
+				filters={"name": ("in", invoices[chunk : chunk + 1000])},
+				fields=["name", "customer_name"],
+				as_list=True,
+			)
+		)
+	return names
 
 
 def payout_rows(partner: str, limit: int = 100) -> list:
@@ -264,7 +425,10 @@ def payout_rows(partner: str, limit: int = 100) -> list:
 			"from_date",
 			"to_date",
 			"status",
+			"total_commission",
+			"total_clawback",
 			"net_amount",
+			"tax_withheld",
 			"paid_amount",
 			"currency",
 		],

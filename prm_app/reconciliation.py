@@ -252,7 +252,8 @@ def payments_against_commissions(company: str, partner: str, from_date, to_date)
 	Journal Entries in the period, one row per voucher: voucher_type, voucher_no, posting_date, amount
 	(positive = paid to the partner)."""
 	payable = frappe.get_cached_value("Company", company, "prm_commission_payable_account")
-	if not payable:
+	supplier = frappe.db.get_value("Partner", partner, "supplier")
+	if not payable or not supplier:
 		return []
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	pc = frappe.qb.DocType("Partner Commission")
@@ -270,6 +271,7 @@ def payments_against_commissions(company: str, partner: str, from_date, to_date)
 			(ple.company == company)
 			& (ple.account == payable)
 			& (ple.party_type == "Supplier")
+			& (ple.party == supplier)  # the partner's own rows first (the party index), then the join
 			& (ple.delinked == 0)
 			& (ple.posting_date >= from_date)
 			& (ple.posting_date <= to_date)

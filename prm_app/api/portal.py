@@ -2,6 +2,8 @@
 session user (``prm_app.portal.current_partner``); no endpoint takes a partner name from the browser.
 
 register_deal / withdraw_deal                 Sales, Admin
+update_deal / request_deal_extension          Sales, Admin: edit and resubmit, ask for more protection
+upload_deal_attachment                        Sales, Admin: a file on one of the partner's registrations
 commissions_csv / statement_pdf               Finance, Admin (GET downloads, read only)
 update_profile / invite_colleague / remove_colleague   Admin
 apply                                         Guest: the public application (rate-limited, honeypot)
@@ -66,40 +68,169 @@ def register_deal(
 	"""Create and submit a Deal Registration for the session user's partner (the controller checks the
 	prospect, products and conflicts)."""
 	partner = portal.current_partner("deals")
-	items = _as_list(products)
-	if not expected_close_date:
-		frappe.throw(_("Enter the expected close date."), title=_("Missing Close Date"))
-	if not items:
-		frappe.throw(_("Choose at least one product."), title=_("No Products"))
-	if len(items) > 50:
-		frappe.throw(_("At most 50 products in one registration."), title=_("Too Many Products"))
-	doc = frappe.get_doc(
-		{
-			"doctype": "Deal Registration",
-			"partner": partner.name,
-			"prospect_name": _clean(prospect_name, label="Prospect Company Name"),
-			"website": _clean(website, label="Website") or None,
-			"country": country or None,
-			"contact_name": _clean(contact_name, label="Contact Name") or None,
-			"contact_email": _clean(contact_email, label="Contact Email") or None,
-			"expected_amount": flt(expected_amount),
-			"currency": partner.currency,
-			"expected_close_date": expected_close_date or None,
-			"notes": _clean(notes, 2000, label="Notes") or None,
-			"products": [{"item_code": item, "qty": 1} for item in items[:50]],
-		}
-	)
+	values = deal_values(
+		partner, prospect_name, expected_amount, products, website, country, contact_name, contact_email,
+		expected_close_date, notes,
+	)  # fmt: skip
+	doc = frappe.get_doc({"doctype": "Deal Registration", "partner": partner.name, **values})
 	doc.insert()
 	doc.submit_registration()
 	return {"name": doc.name, "status": doc.status}
 
 
+def deal_values(
+	partner, prospect_name, expected_amount, products, website, country, contact_name, contact_email,
+	expected_close_date, notes,
+) -> dict:  # fmt: skip
+	"""The registration's fields from the portal form, every problem of the form reported at once (one
+	message listing them), the rest checked by the controller."""
+	items = _as_list(products)
+	problems = []
+	if not (prospect_name or "").strip():
+		problems.append(_("Enter the prospect's company name."))
+	if flt(expected_amount) <= 0:
+		problems.append(_("The expected amount must be greater than zero."))
+	if not expected_close_date:
+		problems.append(_("Enter the expected close date."))
+	if not items:
+		problems.append(_("Choose at least one product."))
+	if len(items) > 50:
+		problems.append(_("At most 50 products in one registration."))
+	if problems:
+		frappe.throw("<br>".join(problems), title=_("Check the Registration"))
+	return {
+		"prospect_name": _clean(prospect_name, label="Prospect Company Name"),
+		"website": _clean(website, label="Website") or None,
+		"country": country or None,
+		"contact_name": _clean(contact_name, label="Contact Name") or None,
+		"contact_email": _clean(contact_email, label="Contact Email") or None,
+		"expected_amount": flt(expected_amount),
+		"currency": partner.currency,
+		"expected_close_date": expected_close_date or None,
+		"notes": _clean(notes, 2000, label="Notes") or None,
+		"products": [{"item_code": item, "qty": 1} for item in items],
+	}
+
+
+def own_deal(name: str, partner: frappe._dict):
+	"""One of the partner's registrations, or the same refusal as a missing one."""
+	if not name or frappe.db.get_value("Deal Registration", name, "partner") != partner.name:
+		frappe.throw(_("Deal registration not found."), frappe.PermissionError)
+	return frappe.get_doc("Deal Registration", name)
+
+
+# --- returned for information: edit, resubmit ----------------------------------------------------------------
+
+DEAL_FORM_FIELDS = (
+	"prospect_name",
+	"website",
+	"country",
+	"contact_name",
+	"contact_email",
+	"expected_amount",
+	"expected_close_date",
+	"notes",
+)
+
+
+@frappe.whitelist(methods=["POST"])
+def update_deal(
+	name: str,
+	prospect_name: str,
+	expected_amount: float | str,
+	products: list | str | None = None,
+	website: str | None = None,
+	country: str | None = None,
+	contact_name: str | None = None,
+	contact_email: str | None = None,
+	expected_close_date: str | None = None,
+	notes: str | None = None,
+	resubmit: int | str = 1,
+) -> dict:
+	"""The partner edits its Draft or Returned-for-information registration through the document (the
+	permission hook and the controller refuse any other status or partner) and, by default, resubmits
+	it: status Submitted, the conflict check run again. The vendor sees what changed: the document's
+	Version and a comment listing the changed fields, old and new."""
+	partner = portal.current_partner("deals")
+	doc = own_deal(name, partner)
+	values = deal_values(
+		partner, prospect_name, expected_amount, products, website, country, contact_name, contact_email,
+		expected_close_date, notes,
+	)  # fmt: skip
+	before = {field: doc.get(field) for field in DEAL_FORM_FIELDS}
+	before_products = product_list(doc)
+	kept_groups = [{"item_group": r.item_group, "qty": r.qty} for r in doc.products if not r.item_code]
+	products_rows = values.pop("products")
+	values.pop("currency")
+	doc.update(values)
+	doc.set("products", products_rows + kept_groups)
+	doc.save()  # as the partner user: write permission on the stored record, then the controller
+	changes = changed_fields(doc, before, before_products)
+	if changes:
+		doc.add_comment(
+			"Edit",
+			_("Changed by {0}: {1}").format(escape_html(frappe.session.user), "; ".join(changes)),
+		)
+	if cint(resubmit):
+		doc.submit_registration()
+	return {"name": doc.name, "status": doc.status, "changed": len(changes)}
+
+
+def product_list(doc) -> str:
+	return ", ".join(sorted(r.item_code or r.item_group or "" for r in doc.products))
+
+
+def changed_fields(doc, before: dict, before_products: str) -> list[str]:
+	"""'Label: old → new' for each field the partner changed (escaped: a comment is HTML in the desk)."""
+	changes = []
+	for field, old in before.items():
+		new = doc.get(field)
+		if str(old if old is not None else "") != str(new if new is not None else ""):
+			if field == "expected_amount" and flt(old) == flt(new):
+				continue
+			changes.append(
+				"{}: {} → {}".format(
+					_(doc.meta.get_label(field)), escape_html(str(old or "–")), escape_html(str(new or "–"))
+				)
+			)
+	if product_list(doc) != before_products:
+		changes.append(
+			"{}: {} → {}".format(
+				_("Products"), escape_html(before_products or "–"), escape_html(product_list(doc))
+			)
+		)
+	return changes
+
+
+@frappe.whitelist(methods=["POST"])
+def request_deal_extension(name: str, until: str, reason: str | None = None) -> dict:
+	"""The partner asks to extend the protection of its approved registration; a Partner Manager
+	approves (or declines) it on the registration, from the review task made here."""
+	partner = portal.current_partner("deals")
+	doc = own_deal(name, partner)
+	if not (reason or "").strip():
+		frappe.throw(_("Say why the deal needs more time."), title=_("Reason Required"))
+	doc.request_extension(until, _clean(reason, 1000, label="Reason"))
+	assign_to_managers(
+		"Deal Registration",
+		doc.name,
+		_("{0} asks to extend the protection of {1} ({2}) until {3}.").format(
+			escape_html(partner.partner_name),
+			escape_html(doc.name),
+			escape_html(doc.prospect_name),
+			frappe.format(doc.extension_requested_until, "Date"),
+		),
+	)
+	return {
+		"name": doc.name,
+		"status": doc.status,
+		"extension_requested_until": str(doc.extension_requested_until),
+	}
+
+
 @frappe.whitelist(methods=["POST"])
 def withdraw_deal(name: str) -> dict:
-	partner = portal.current_partner("deals")
-	if frappe.db.get_value("Deal Registration", name, "partner") != partner.name:
-		frappe.throw(_("Deal registration not found."), frappe.PermissionError)
-	doc = frappe.get_doc("Deal Registration", name)
+	doc = own_deal(name, portal.current_partner("deals"))
 	doc.withdraw()
 	return {"name": doc.name, "status": doc.status}
 
@@ -121,8 +252,10 @@ def commissions_csv(from_date: str | None = None, to_date: str | None = None) ->
 		[
 			_("Commission"),
 			_("Date"),
+			_("Customer"),
 			_("Invoice"),
 			_("Status"),
+			_("Payable On"),
 			_("Total"),
 			_("Paid"),
 			_("Outstanding"),
@@ -136,8 +269,10 @@ def commissions_csv(from_date: str | None = None, to_date: str | None = None) ->
 		head = [
 			row.name,
 			row.posting_date,
+			row.customer_name,
 			row.sales_invoice or "",
 			_(row.status),
+			row.payable_on or "",
 			flt(row.total, 2),
 			flt(row.paid_amount, 2),
 			flt(row.outstanding_amount, 2),

@@ -248,7 +248,9 @@ class TestRussianPortal(PRMTestCase):
 		values += [self.deal.website, self.deal.contact_name, self.deal.contact_email, "_PRM i18n Gold"]
 		commissions = frappe.get_all("Partner Commission", {"partner": PARTNER}, pluck="name")
 		values += commissions
-		values += frappe.get_all("Partner Commission", {"partner": PARTNER}, pluck="sales_invoice")
+		invoices = frappe.get_all("Partner Commission", {"partner": PARTNER}, pluck="sales_invoice")
+		values += invoices
+		values += frappe.get_all("Sales Invoice", {"name": ("in", invoices or [""])}, pluck="customer_name")
 		lines = frappe.get_all(
 			"Partner Commission Line",
 			filters={"parenttype": "Partner Commission", "parent": ("in", commissions)},

@@ -10,6 +10,5 @@ no_cache = 1
 def get_context(context):
 	context.no_cache = 1
 	context.title = _("Become a Partner")
-	context.nav = []
 	context.countries = portal.country_choices()
 	return context

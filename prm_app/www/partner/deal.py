@@ -14,6 +14,10 @@ def get_context(context):
 	context.active_route = "/partner/deals"
 	context.deal = portal.deal_detail(partner.name, frappe.form_dict.get("name"))
 	context.title = _("Deal Registration {0}").format(context.deal.name)
+	# edit and resubmit, extension, attachments (prm_app/templates/includes/deal_follow_up.html)
+	if context.deal.can_edit:
+		context.products = portal.product_choices()
+		context.countries = portal.country_choices()
 	# special pricing (issue 15): the partner's requests on this deal, and the form on an approved deal
 	context.special_prices = special_pricing_portal.requests_of_deal(partner.name, context.deal.name)
 	context.can_request_special_price = special_pricing_portal.can_request(context.deal.status)

@@ -11,4 +11,5 @@ def get_context(context):
 	partner = portal.page_context(context, area="money", title=_("Payouts"))
 	context.active_route = "/partner/payouts"
 	context.payouts = portal.payout_rows(partner.name)
+	context.payable_now = portal.payable_now(partner.name)
 	return context

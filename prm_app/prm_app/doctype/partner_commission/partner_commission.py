@@ -181,3 +181,25 @@ class PartnerCommission(Document):
 		plan = plan_from_json(self.plan_snapshot)
 		names = {row.rule for row in self.lines}
 		return any((r.brackets or r.cap_per_period is not None) for r in plan.rules if r.name in names)
+
+
+def on_doctype_update():
+	"""Composite indexes for the partner portal's aggregates (prm_app.portal), so a partner with many
+	commissions is summed from the index alone: the period's earned / clawed back and the monthly chart
+	read (partner, docstatus, posting_date, total); "payable now" (the payouts page) reads (partner,
+	status, docstatus, outstanding_amount). Frappe runs this when the doctype is installed or migrated."""
+	frappe.db.add_index(
+		"Partner Commission", ["partner", "docstatus", "posting_date", "total"], "prm_partner_period_total"
+	)
+	frappe.db.add_index(
+		"Partner Commission",
+		["partner", "status", "docstatus", "outstanding_amount"],
+		"prm_partner_status_outstanding",
+	)
+	# the dashboard's "revenue this month" (prm_app.portal.revenue): one partner's invoices of a month,
+	# summed from the index (ERPNext indexes Sales Invoice by posting date alone)
+	frappe.db.add_index(
+		"Sales Invoice",
+		["sales_partner", "posting_date", "docstatus", "base_net_total"],
+		"prm_sales_partner_period",
+	)
