@@ -252,8 +252,14 @@ def payments_against_commissions(company: str, partner: str, from_date, to_date)
 	Journal Entries in the period, one row per voucher: voucher_type, voucher_no, posting_date, amount
 	(positive = paid to the partner)."""
 	payable = frappe.get_cached_value("Company", company, "prm_commission_payable_account")
-	supplier = frappe.db.get_value("Partner", partner, "supplier")
-	if not payable or not supplier:
+	# the partner's suppliers: today's and any its commissions were posted to (a supplier may be changed)
+	suppliers = set(
+		frappe.get_all("Partner Commission", filters={"partner": partner}, pluck="supplier", distinct=True)
+	)
+	suppliers.add(frappe.db.get_value("Partner", partner, "supplier"))
+	suppliers.discard(None)
+	suppliers.discard("")
+	if not payable or not suppliers:
 		return []
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	pc = frappe.qb.DocType("Partner Commission")
@@ -271,7 +277,9 @@ def payments_against_commissions(company: str, partner: str, from_date, to_date)
 			(ple.company == company)
 			& (ple.account == payable)
 			& (ple.party_type == "Supplier")
-			& (ple.party == supplier)  # the partner's own rows first (the party index), then the join
+			& (
+				ple.party.isin(sorted(suppliers))
+			)  # the partner's own rows first (the party index), then the join
 			& (ple.delinked == 0)
 			& (ple.posting_date >= from_date)
 			& (ple.posting_date <= to_date)

@@ -17,7 +17,7 @@ def make_fund(**values) -> str:
 			"company": COMPANY,
 			"from_date": add_days(nowdate(), -90),
 			"to_date": add_days(nowdate(), 90),
-			"total_amount": values.pop("total_amount", 100000),
+			"total_amount": values.pop("total_amount", 10_000_000),  # every active partner of the site gets its 5,000
 			"expense_account": account("Marketing Expenses"),
 			"cost_center": account("Main"),
 			"coop_share": values.pop("coop_share", 50),

@@ -231,7 +231,8 @@ class TestDeskBrowser(PRMTestCase):
 		self.driver.find_element(By.CSS_SELECTOR, ".btn-login").click()
 		# the desk is /app on v15 and /desk on v16
 		self.wait_js(
-			"return ['/app', '/desk'].some((p) => location.pathname.startsWith(p))", what="landing in the desk"
+			"return ['/app', '/desk'].some((p) => location.pathname.startsWith(p))",
+			what="landing in the desk",
 		)
 
 	# --- the journey ----------------------------------------------------------------------------------------
@@ -239,7 +240,12 @@ class TestDeskBrowser(PRMTestCase):
 	def test_channel_manager_first_day(self):
 		self.driver.set_window_size(*DESKTOP)
 		self.login_at_the_login_page()
-		self.wait_js("return !!document.querySelector('.desk-sidebar, .layout-side-section')", what="desk")
+		# the desk booted (v15: workspace sidebar; v16: the desktop or a page with its body sidebar)
+		self.wait_js(
+			"return !!(window.frappe && frappe.boot && frappe.boot.user && document.readyState === 'complete'"
+			" && document.querySelector('.desk-sidebar, .layout-side-section, .body-sidebar, .page-container'))",
+			what="desk",
+		)
 		self.shoot("01-landing")
 		self.assert_no_console_errors("login")
 
