@@ -453,15 +453,29 @@ def get_tier_progress(partner: str) -> dict:
 				"percent": round(max(percent, 0.0), 1),
 			}
 		)
-	return {
-		"partner": partner,
-		"active": True,
-		"current_tier": row.current_tier,
-		"qualified_tier": row.qualified_tier,
-		"proposed_tier": row.proposed_tier,
-		"next_tier": row.tier_above_current,
-		"target_tier": target,
-		"reason": reason_text(row),
-		"criteria": criteria,
-		"metrics": row.metrics,
-	}
+	return plain(
+		{
+			"partner": partner,
+			"active": True,
+			"current_tier": row.current_tier,
+			"qualified_tier": row.qualified_tier,
+			"proposed_tier": row.proposed_tier,
+			"next_tier": row.tier_above_current,
+			"target_tier": target,
+			"reason": reason_text(row),
+			"criteria": criteria,
+			"metrics": row.metrics,
+		}
+	)
+
+
+def plain(value):
+	"""The value with numpy scalars (pandas' sums and means) as Python numbers: v16 answers with orjson,
+	which refuses numpy.float64 (a 500 on the Partner form's tier progress)."""
+	if isinstance(value, dict):
+		return {k: plain(v) for k, v in value.items()}
+	if isinstance(value, list | tuple):
+		return [plain(v) for v in value]
+	if hasattr(value, "item") and type(value).__module__ == "numpy":
+		return value.item()
+	return value
