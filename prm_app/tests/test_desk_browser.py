@@ -43,7 +43,7 @@ APPLICANT, DEAL_PARTNER = f"{PREFIX} Applicant", f"{PREFIX} Deal Partner"
 SCREENSHOTS = os.environ.get(
 	"PRM_SCREENSHOT_DIR", os.path.join(tempfile.gettempdir(), "prm-desk-screenshots")
 )
-DESKTOP = portal_browser.DESKTOP
+DESKTOP, PHONE = portal_browser.DESKTOP, portal_browser.MOBILE
 # besides the portal test's: Frappe plays a sound after a save, which headless Chromium refuses without a
 # user gesture
 IGNORED_CONSOLE = (*portal_browser.IGNORED_CONSOLE, "play() failed because the user didn't interact")
@@ -401,3 +401,51 @@ class TestDeskBrowser(PRMTestCase):
 		self.assertIn("Partner Statement", text)  # the payout's default print format
 		self.shoot("14-statement")
 		self.assert_no_console_errors("statement")
+
+	def test_both_desk_personas_on_a_phone(self):
+		"""At 390x844 each desk persona logs in and opens its screens: the channel manager the deal to review,
+		Channel Overview and the scorecard; the accountant the payouts and the reconciliation. No console
+		error, no refused or failed request, and lists, reports and dashboards not wider than the phone."""
+		self.driver.set_window_size(*PHONE)
+		not_wider = "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+		screens = {
+			MANAGER: [
+				(
+					f"deal-registration/{self.registration}",
+					"return window.cur_frm && cur_frm.doc && cur_frm.doc.name",
+				),
+				(
+					"dashboard-view/Channel Overview",
+					"const cards = [...document.querySelectorAll('.number-widget-box')];"
+					" return cards.length > 0 && !cards.some((c) => c.innerText.includes('Loading'))"
+					" && document.querySelectorAll('.frappe-chart, .chart-container svg').length > 0",
+				),
+				("query-report/Partner Scorecard", "return document.querySelectorAll('.dt-row').length > 0"),
+			],
+			ACCOUNTANT: [
+				("partner-payout", "return document.querySelectorAll('.list-row, .no-result').length > 0"),
+				(
+					"query-report/Commission Reconciliation",
+					"return document.querySelectorAll('.dt-row').length > 0",
+				),
+			],
+		}
+		for user, routes in screens.items():
+			self.login_at_the_login_page(user)
+			for number, (route, ready) in enumerate(routes, 1):
+				self.driver.get(f"{self.url}/app/{route}")
+				self.wait_js(ready, what=f"{route} on a phone")
+				time.sleep(0.5)
+				self.shoot(f"phone-{user.split('@')[0]}-{number}")
+				wider = self.driver.execute_script(
+					"""return [...document.querySelectorAll('body *')]
+						.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1
+							&& getComputedStyle(e).position !== 'fixed' && e.offsetParent)
+						.slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));"""
+				)
+				if "/" not in route or route.startswith(("query-report/", "dashboard-view/")):
+					# (a form's child tables are Frappe's grid, 738 px wide on phones by design: they scroll)
+					self.assertTrue(
+						self.driver.execute_script(not_wider), f"{route} is wider than the phone: {wider}"
+					)
+				self.assert_no_console_errors(f"{route} on a phone")
