@@ -9,10 +9,16 @@ from frappe.utils import flt, getdate
 
 class Fund(Document):
 	def validate(self):
+		self.set_claim_window()
 		self.validate_period()
 		self.validate_amounts()
 		self.validate_accounts()
 		self.keep_adjustment_log()
+
+	def set_claim_window(self):
+		"""A new fund without its own claim window takes PRM Settings' default."""
+		if self.is_new() and self.get("claim_window_days") in (None, ""):
+			self.claim_window_days = frappe.db.get_single_value("PRM Settings", "fund_claim_window_days") or 0
 
 	def validate_period(self):
 		if getdate(self.from_date) > getdate(self.to_date):

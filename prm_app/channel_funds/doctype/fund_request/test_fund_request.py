@@ -4,7 +4,7 @@ import frappe
 from frappe.utils import add_days, nowdate
 
 from prm_app.channel_funds import funds
-from prm_app.tests.funds_utils import FUNDS_TEST_IGNORE, FundsCase, make_claim, make_request
+from prm_app.tests.funds_utils import FUNDS_TEST_IGNORE, FundsCase, make_claim, make_fund, make_request
 
 test_ignore = FUNDS_TEST_IGNORE
 IGNORE_TEST_RECORD_DEPENDENCIES = test_ignore  # the name Frappe v16 reads
@@ -25,3 +25,10 @@ class TestFundRequest(FundsCase):
 		self.assertBalance(reserved=0, available=5000)
 		with self.assertRaises(frappe.ValidationError):
 			make_claim(request, submit=False)
+
+	def test_a_new_fund_takes_the_default_claim_window_from_prm_settings(self):
+		frappe.db.set_single_value("PRM Settings", "fund_claim_window_days", 45)
+		fund = make_fund(fund_name="_PRM MDF default window", claim_window_days=None)
+		self.assertEqual(frappe.db.get_value("Fund", fund, "claim_window_days"), 45)
+		own = make_fund(fund_name="_PRM MDF own window", claim_window_days=0)
+		self.assertEqual(frappe.db.get_value("Fund", own, "claim_window_days"), 0)
