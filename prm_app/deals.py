@@ -145,7 +145,8 @@ def registration_candidates(prospect: Party, exclude: str | None, names=None) ->
 		"""select name, prospect_name, website, contact_email, tax_id, country, partner, status, expires_on
 		from `tabDeal Registration`
 		where name in %s and name != %s
-		and ((partner != %s and status in %s) or (partner = %s and status in %s))""",
+		and ((partner != %s and status in %s) or (partner = %s and status in %s))
+		for update""",
 		(exclude or "", prospect.partner, ACTIVE, prospect.partner, PENDING),
 	)
 	today = getdate(nowdate())
@@ -174,10 +175,11 @@ def with_products(parties: list[Party]) -> list[Party]:
 	if not names:
 		return parties
 	products: dict[str, list] = {}
-	for row in frappe.get_all(
-		"Deal Registration Product",
-		filters={"parent": ("in", names), "parenttype": DR},
-		fields=["parent", "item_code", "item_group"],
+	for row in frappe.db.sql(  # a locking read, as the registrations were (``registration_candidates``)
+		"""select parent, item_code, item_group from `tabDeal Registration Product`
+		where parent in %s and parenttype = %s for update""",
+		(tuple(names), DR),
+		as_dict=True,
 	):
 		products.setdefault(row.parent, []).append(row)
 	out = []
@@ -271,7 +273,7 @@ def find_conflicts(doc) -> Conflicts:
 	Two passes: candidates sharing a key are scored without products; the registrations that match are
 	then read with their products and scored again (products decide hard conflicts)."""
 	prospect = registration_party(doc)
-	found = deal_keys.lookup(prospect.keys)
+	found = deal_keys.lookup(prospect.keys, lock=True)  # sees (and waits for) concurrent registrations
 	candidates = registration_candidates(prospect, doc.name, found.get(DR, [])) + erpnext_candidates(
 		prospect, doc.opportunity, found
 	)

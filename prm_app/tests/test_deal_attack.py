@@ -1,6 +1,9 @@
 """Adversarial review of deal-registration protection (issue 13): ways another partner's sales document
 could get past an approved, protected registration, and look-alike names against the stored keys."""
 
+import json
+import threading
+
 import frappe
 from frappe.utils import add_days, nowdate
 
@@ -9,47 +12,13 @@ from prm_app.prm_app.doctype.deal_registration.test_deal_registration import (
 	USER_B,
 	DealRegistrationCase,
 )
-from prm_app.tests.utils import COMPANY, CUSTOMER, make_invoice
+from prm_app.tests.test_portal_isolation import A_USER, B_USER, PortalFixtures
+from prm_app.tests.test_deal_conflicts import quotation, sales_order
+from prm_app.tests.utils import CUSTOMER, make_invoice
 
 
 def set_action(action):
 	frappe.db.set_single_value("PRM Settings", "channel_conflict_action", action)
-
-
-def quotation(partner=None, **values):
-	return frappe.get_doc(
-		{
-			"doctype": "Quotation",
-			"company": COMPANY,
-			"quotation_to": "Customer",
-			"party_name": CUSTOMER,
-			"transaction_date": nowdate(),
-			"currency": "USD",
-			"conversion_rate": 1,
-			"referral_sales_partner": partner.sales_partner if partner else None,
-			"items": [{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000}],
-			**values,
-		}
-	).insert(ignore_permissions=True)
-
-
-def sales_order(partner=None, **values):
-	return frappe.get_doc(
-		{
-			"doctype": "Sales Order",
-			"company": COMPANY,
-			"customer": CUSTOMER,
-			"transaction_date": nowdate(),
-			"delivery_date": add_days(nowdate(), 7),
-			"currency": "USD",
-			"conversion_rate": 1,
-			"sales_partner": partner.sales_partner if partner else None,
-			"items": [
-				{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000, "delivery_date": add_days(nowdate(), 7)}
-			],
-			**values,
-		}
-	).insert(ignore_permissions=True)
 
 
 class TestProtectionAttacks(DealRegistrationCase):
@@ -132,3 +101,109 @@ class TestLookAlikeNames(DealRegistrationCase):
 			hard = {row.matched_record for row in doc.conflicts if row.is_hard}
 			self.assertIn(theirs.name, hard, name)
 			self.assertTrue(doc.has_hard_conflict)
+
+
+class TestDealAttacksOverHTTP(PortalFixtures):
+	"""Partner A against partner B over real HTTP."""
+
+	def test_match_keys_and_the_channel_conflicts_report_are_not_reachable(self):
+		http = self.session()
+		key = frappe.db.get_value("Deal Match Key", {"ref_name": self.b_deal}, "name")
+		self.assertTrue(key)
+		self.assert_refused(http.get(f"{self.url}/api/resource/Deal Match Key"))
+		self.assert_refused(http.get(f"{self.url}/api/resource/Deal Match Key/{key}"))
+		self.assert_refused(http.get(f"{self.url}/api/v2/document/Deal Match Key"))
+		for method, data in (
+			("frappe.client.get_list", {"doctype": "Deal Match Key", "fields": '["*"]'}),
+			("frappe.client.get_count", {"doctype": "Deal Match Key"}),
+			("frappe.desk.reportview.get", {"doctype": "Deal Match Key", "fields": '["ref_name"]'}),
+			("frappe.desk.search.search_link", {"doctype": "Deal Match Key", "txt": "n:"}),
+			("frappe.desk.query_report.run", {"report_name": "Channel Conflicts", "filters": "{}"}),
+		):
+			with self.subTest(method=method):
+				self.assert_refused_or_empty(self.post(http, method, data), self.b_deal, "initech")
+
+	def test_rest_refuses_over_long_names_and_out_of_range_amounts(self):
+		http = self.session()
+		deal = {
+			"prospect_name": "Longname Corp",
+			"expected_amount": 1000,
+			"expected_close_date": add_days(nowdate(), 30),
+			"products": [{"item_code": "_PRM Software", "qty": 1}],
+		}
+		url = f"{self.url}/api/resource/Deal Registration"
+		headers = {"X-Frappe-CSRF-Token": http.csrf}
+		for values, text in (
+			({"prospect_name": "Q" * 10_000}, "too long"),
+			({"contact_name": "Q" * 10_000}, "Contact"),
+			({"expected_amount": 1e20}, "too large"),
+		):
+			with self.subTest(values=list(values)):
+				response = http.post(url, json={**deal, **values}, headers=headers)
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				self.assertIn(text, response.text)
+				self.assertNotIn("Out of range", response.text)
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Deal Registration", {"prospect_name": ("like", "QQQ%")}))
+		self.assertFalse(frappe.db.exists("Deal Registration", {"prospect_name": "Longname Corp"}))
+
+	def test_two_partners_registering_the_same_prospect_at_once_are_not_both_approved(self):
+		"""Both portal requests run at the same time: the later one must see the earlier (a conflict row,
+		no auto-approval) — not both approved as if the other did not exist."""
+		tiers = {p.name: p.tier for p in (self.a, self.b)}
+		limits = {t: frappe.db.get_value("Partner Tier", t, "deal_auto_approval_limit") for t in tiers.values()}
+		for tier in tiers.values():
+			frappe.db.set_value("Partner Tier", tier, "deal_auto_approval_limit", 1_000_000)
+		frappe.db.commit()  # nosemgrep: the server's threads read it
+		try:
+			sessions = [self.session(A_USER), self.session(B_USER)]
+			barrier = threading.Barrier(2)
+			responses = [None, None]
+			deal = {
+				"prospect_name": "Quuxbridge Concurrent Industries",
+				"website": "quuxbridge-concurrent.example",
+				"expected_amount": 1000,
+				"expected_close_date": add_days(nowdate(), 30),
+				"products": json.dumps(["_PRM Software"]),
+			}
+
+			def register(i):  # no frappe call in these threads (frappe.local is the test's)
+				barrier.wait()
+				# the same prospect, spelled differently (else the second Prospect's name would collide)
+				spelled = {**deal, "prospect_name": deal["prospect_name"] + (" Ltd" if i else "")}
+				responses[i] = self.post(sessions[i], "prm_app.api.portal.register_deal", spelled)
+
+			threads = [threading.Thread(target=register, args=(i,)) for i in range(2)]
+			for t in threads:
+				t.start()
+			for t in threads:
+				t.join(60)
+			frappe.db.rollback()
+			names = [r.json()["message"]["name"] for r in responses if r.status_code == 200]
+			for r in responses:
+				self.assertEqual(r.status_code, 200, r.text[:300])
+			statuses = [frappe.db.get_value("Deal Registration", n, "status") for n in names]
+			print("\nconcurrent registrations:", [r.status_code for r in responses], statuses)
+			self.assertLess(statuses.count("Approved"), 2, statuses)
+			self.assertEqual(len(names), 2)
+			if len(names) == 2:
+				named = [
+					frappe.get_all(
+						"Deal Registration Conflict", filters={"parent": n}, pluck="matched_record"
+					)
+					for n in names
+				]
+				self.assertTrue(names[1] in named[0] or names[0] in named[1], named)
+		finally:
+			frappe.db.rollback()
+			for name in frappe.get_all(
+				"Opportunity", {"website": "quuxbridge-concurrent.example"}, pluck="name"
+			):
+				frappe.delete_doc("Opportunity", name, force=True, ignore_permissions=True)
+			for name in frappe.get_all(
+				"Prospect", {"company_name": ("like", "Quuxbridge Concurrent%")}, pluck="name"
+			):
+				frappe.delete_doc("Prospect", name, force=True, ignore_permissions=True)
+			for tier, limit in limits.items():
+				frappe.db.set_value("Partner Tier", tier, "deal_auto_approval_limit", limit)
+			frappe.db.commit()  # nosemgrep: restore
