@@ -2,6 +2,7 @@
 could get past an approved, protected registration, and look-alike names against the stored keys."""
 
 import json
+import re
 import threading
 
 import frappe
@@ -14,7 +15,7 @@ from prm_app.prm_app.doctype.deal_registration.test_deal_registration import (
 )
 from prm_app.tests.test_portal_isolation import A_USER, B_USER, PortalFixtures
 from prm_app.tests.test_deal_conflicts import quotation, sales_order
-from prm_app.tests.utils import CUSTOMER, make_invoice
+from prm_app.tests.utils import COMPANY, CUSTOMER, make_invoice
 
 
 def set_action(action):
@@ -81,6 +82,21 @@ class TestProtectionAttacks(DealRegistrationCase):
 			}
 		).insert(ignore_permissions=True)
 		self.assert_blocked(make_invoice(self.partner_a, submit=False, customer=twin.name))
+
+	def test_a_return_is_a_credit_note_only(self):
+		"""Returns are not checked (a credit note takes a sale back); a 'return' of positive quantities,
+		which would be a sale, is refused by ERPNext itself."""
+		with self.assertRaises(frappe.ValidationError):
+			make_invoice(self.partner_a, submit=False, is_return=1)
+		# a real credit note of partner A for the customer is not a conflict
+		set_action("Warn")
+		sale = make_invoice(self.partner_a)
+		set_action("Block")
+		credit = make_invoice(
+			self.partner_a, submit=False, is_return=1, return_against=sale.name, lines=[("_PRM Hardware", -1, 1000)]
+		)
+		credit.submit()
+		self.assertEqual(credit.docstatus, 1)
 
 	def test_expired_protection_allows_the_document(self):
 		frappe.db.set_value("Deal Registration", self.reg.name, "expires_on", add_days(nowdate(), -1))
@@ -207,3 +223,65 @@ class TestDealAttacksOverHTTP(PortalFixtures):
 			for tier, limit in limits.items():
 				frappe.db.set_value("Partner Tier", tier, "deal_auto_approval_limit", limit)
 			frappe.db.commit()  # nosemgrep: restore
+
+	def test_a_partner_cannot_link_a_customer_or_opportunity_nor_make_or_submit_invoices(self):
+		"""A's own draft: pointing it at an existing Customer (B's protected one) or Opportunity is refused
+		with the same answer as a name that does not exist (no existence oracle); sales documents are out
+		of the Partner role's reach."""
+		http = self.session()
+		headers = {"X-Frappe-CSRF-Token": http.csrf}
+		url = f"{self.url}/api/resource/Deal Registration/{self.a_deal}"
+		opportunity = self.track(
+			frappe.get_doc(
+				{
+					"doctype": "Opportunity",
+					"opportunity_from": "Customer",
+					"party_name": CUSTOMER,
+					"company": COMPANY,
+				}
+			).insert(ignore_permissions=True)
+		)
+		frappe.db.commit()  # nosemgrep: the server reads it; tearDownClass deletes it
+		answers = {}
+		for field, value in (
+			("customer", CUSTOMER),
+			("customer", "_PRM No Such Customer"),
+			("opportunity", opportunity),
+			("opportunity", "CRM-OPP-NONE-00000"),
+		):
+			response = http.put(url, json={field: value}, headers=headers)
+			frappe.db.rollback()
+			stored = frappe.db.get_value("Deal Registration", self.a_deal, field)
+			self.assertIn(response.status_code, (403, 417), (field, value, stored, response.text[-300:]))
+			self.assertFalse(stored)
+			answers[(field, value)] = (
+				response.status_code,
+				re.sub(r'__frappe_exc_id[^,}]*', "", response.text.replace(value or "", "<sent>")),
+			)
+		self.assertEqual(answers[("customer", CUSTOMER)], answers[("customer", "_PRM No Such Customer")])
+		self.assertEqual(
+			answers[("opportunity", opportunity)], answers[("opportunity", "CRM-OPP-NONE-00000")]
+		)
+		invoice = {
+			"customer": CUSTOMER,
+			"company": COMPANY,
+			"items": [{"item_code": "_PRM Software", "qty": 1, "rate": 1}],
+		}
+		self.assert_refused(http.post(f"{self.url}/api/resource/Sales Invoice", json=invoice, headers=headers))
+		self.assert_refused(http.post(f"{self.url}/api/resource/Quotation", json=invoice, headers=headers))
+		self.assert_refused(
+			self.post(
+				http,
+				"frappe.client.insert",
+				{"doc": json.dumps({"doctype": "Sales Invoice", **invoice})},
+			)
+		)
+		self.assert_refused(
+			self.post(
+				http,
+				"run_doc_method",
+				{"dt": "Sales Invoice", "dn": self.b_invoice, "method": "cancel"},
+			)
+		)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", self.b_invoice, "docstatus"), 1)
