@@ -768,11 +768,20 @@ def token_set_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 	return _coverage(a, b, token_weight)[1]
 
 
+@lru_cache(maxsize=100_000)
+def _legal_form_only(norm_name: str) -> bool:
+	"""A name of legal forms only ("AB", "LLC", "GmbH & Co. KG"): ``name_tokens`` keeps them when nothing
+	else is left, but they name no company (else "AB" was "ABB" once doubled letters fold)."""
+	return all(t in LEGAL_FORMS or t in STOPWORDS for t in norm_name.split())
+
+
 def name_score(a: str, b: str) -> float:
 	"""0–100 for two normalised names: the best of the weighted token-set score, word-order-insensitive and
 	spacing-insensitive similarity, and an acronym; 0 when the names share no retrieval key (so what
 	scores can always be fetched by key)."""
 	if not a or not b:
+		return 0.0
+	if _legal_form_only(a) or _legal_form_only(b):  # "AB", "LLC": no company name to compare
 		return 0.0
 	keys_a, keys_b = name_keys(a), name_keys(b)
 	if not keys_a & keys_b:
