@@ -418,10 +418,21 @@ def _visible(text: str) -> str:
 	return FORMAT_CHARS_RE.sub("", text) if not text.isascii() else text
 
 
+LOOKALIKE_WORD_RE = re.compile(
+	"(?<!\\w)[" + re.escape("АВЕЅІЈКМНОРСТХУаеѕіјорсхуԁһԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιкνρ") + "]+(?!\\w)"
+)
+LATIN_WORD_RE = re.compile(r"(?<!\w)[A-Za-z]{2,}(?!\w)")
+
+
 def _homoglyphs(text: str) -> str:
+	"""Look-alike letters read as Latin: inside a word with Latin letters, and whole words of look-alikes
+	only in a name that has a Latin word ("Асе Hardware" with a Cyrillic Асе)."""
 	if text.isascii() or not (CYRILLIC_RE.search(text) or GREEK_RE.search(text)):
 		return text
-	return MIXED_WORD_RE.sub(lambda m: m.group(0).translate(HOMOGLYPHS), text)
+	text = MIXED_WORD_RE.sub(lambda m: m.group(0).translate(HOMOGLYPHS), text)
+	if LATIN_WORD_RE.search(text):
+		text = LOOKALIKE_WORD_RE.sub(lambda m: m.group(0).translate(HOMOGLYPHS), text)
+	return text
 
 
 def _fold(text: str) -> str:
