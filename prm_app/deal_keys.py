@@ -154,14 +154,21 @@ def rebuild(doctypes=None, batch: int = 20_000) -> int:
 	return written
 
 
-def lookup(keys) -> dict[str, list[str]]:
-	"""Records sharing one of ``keys``, by doctype (an indexed equality lookup)."""
+def lookup(keys, lock: bool = False) -> dict[str, list[str]]:
+	"""Records sharing one of ``keys``, by doctype (an indexed equality lookup).
+
+	``lock``: a locking read (``for update``), for the conflict check of a registration being submitted
+	or approved. It reads the latest committed keys, not the transaction's snapshot, and holds the keys'
+	index range until commit: of two registrations of the same prospect submitted at the same moment,
+	the second waits for the first and then sees it (else both were checked against a world without the
+	other, and both auto-approved)."""
 	keys = sorted({k[:140] for k in keys if k})
 	if not keys:
 		return {}
 	out: dict[str, set[str]] = {}
 	for doctype, name in frappe.db.sql(
-		"select distinct ref_doctype, ref_name from `tabDeal Match Key` where match_key in %s",
+		"select ref_doctype, ref_name from `tabDeal Match Key` where match_key in %s"
+		+ (" for update" if lock else ""),
 		(tuple(keys),),
 	):
 		out.setdefault(doctype, set()).add(name)

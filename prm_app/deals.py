@@ -146,7 +146,8 @@ def registration_candidates(prospect: Party, exclude: str | None, names=None) ->
 		"""select name, prospect_name, website, contact_email, tax_id, country, partner, status, expires_on
 		from `tabDeal Registration`
 		where name in %s and name != %s
-		and ((partner != %s and status in %s) or (partner = %s and status in %s))""",
+		and ((partner != %s and status in %s) or (partner = %s and status in %s))
+		for update""",
 		(exclude or "", prospect.partner, ACTIVE, prospect.partner, PENDING),
 	)
 	today = getdate(nowdate())
@@ -175,10 +176,11 @@ def with_products(parties: list[Party]) -> list[Party]:
 	if not names:
 		return parties
 	products: dict[str, list] = {}
-	for row in frappe.get_all(
-		"Deal Registration Product",
-		filters={"parent": ("in", names), "parenttype": DR},
-		fields=["parent", "item_code", "item_group"],
+	for row in frappe.db.sql(  # a locking read, as the registrations were (``registration_candidates``)
+		"""select parent, item_code, item_group from `tabDeal Registration Product`
+		where parent in %s and parenttype = %s for update""",
+		(tuple(names), DR),
+		as_dict=True,
 	):
 		products.setdefault(row.parent, []).append(row)
 	out = []
@@ -272,7 +274,7 @@ def find_conflicts(doc) -> Conflicts:
 	Two passes: candidates sharing a key are scored without products; the registrations that match are
 	then read with their products and scored again (products decide hard conflicts)."""
 	prospect = registration_party(doc)
-	found = deal_keys.lookup(prospect.keys)
+	found = deal_keys.lookup(prospect.keys, lock=True)  # sees (and waits for) concurrent registrations
 	candidates = registration_candidates(prospect, doc.name, found.get(DR, [])) + erpnext_candidates(
 		prospect, doc.opportunity, found
 	)
@@ -599,11 +601,17 @@ def protecting_registrations(doc) -> list[frappe._dict]:
 	customer = customer_of(doc)
 	if not customer:
 		return []
-	on_date = getdate(doc.get(DATE_FIELD[doc.doctype]) or nowdate())
+	# judged on the document's date and on today, whichever is earlier: a document dated after the
+	# registration's expiry while it still protects today is a conflict all the same
+	on_date = min(getdate(doc.get(DATE_FIELD[doc.doctype]) or nowdate()), getdate(nowdate()))
 	party = document_party(doc, customer)
-	names = set(deal_keys.lookup(party.keys).get(DR, []))
+	found = deal_keys.lookup(party.keys)
+	names = set(found.get(DR, []))
+	customers = same_customers(customer, party)
 	names.update(
-		frappe.get_all(DR, filters={"customer": customer, "status": ("in", PROTECTING)}, pluck="name")
+		frappe.get_all(
+			DR, filters={"customer": ("in", sorted(customers)), "status": ("in", PROTECTING)}, pluck="name"
+		)
 	)
 	if not names:
 		return []
@@ -626,7 +634,8 @@ def protecting_registrations(doc) -> list[frappe._dict]:
 	sales_partner = doc.get(PARTNER_FIELD[doc.doctype])
 	out = []
 	for r in rows:
-		if r.name == doc.get("deal_registration") or (sales_partner and r.sales_partner == sales_partner):
+		# naming a registration does not lift it: only its own partner's documents are not conflicts
+		if sales_partner and r.sales_partner == sales_partner:
 			continue
 		if party.partner and r.partner == party.partner:
 			continue
@@ -642,11 +651,18 @@ def protecting_registrations(doc) -> list[frappe._dict]:
 		)
 		[candidate] = with_products([candidate])
 		# linked to this very customer: the same prospect whatever the names say
-		linked = r.customer == customer and products_overlap(party, candidate)
+		linked = r.customer in customers and products_overlap(party, candidate)
 		match = compare(replace(party, partner=party.partner or "-"), candidate)
 		if linked or (match and match.hard):
 			out.append(r)
 	return out
+
+
+def same_customers(customer: str, party: Party) -> set[str]:
+	"""The customer and the other Customer records of the same company: the same tax id or company domain
+	(a registration linked to one protects the others)."""
+	keys = {k for k in party.keys if k.startswith(("t:", "d:"))}
+	return {customer, *deal_keys.lookup(keys).get("Customer", [])}
 
 
 def channel_conflict_action() -> str:

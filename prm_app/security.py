@@ -138,6 +138,8 @@ def validate_links(doc, before, user: str) -> None:
 			else:
 				target = df.options if df.fieldtype == "Link" else row.get(df.options)
 				allowed = bool(target) and partner_may_link(target, value, user)
+			if not allowed and df.fieldtype in LINK_TYPES:
+				throw_missing_link(row, df, value)
 			if not allowed:
 				frappe.throw(
 					_("{0}: you cannot link {1} {2}.").format(
@@ -146,6 +148,15 @@ def validate_links(doc, before, user: str) -> None:
 					frappe.PermissionError,
 					title=_("Not Permitted"),
 				)
+
+
+def throw_missing_link(row, df, value) -> None:
+	"""A record the partner may not read is answered as Frappe answers a record that does not exist (the
+	same status, type and words): else linking a name told a partner whether, say, a Customer of that
+	name exists."""
+	label = _(df.label, context=df.parent)
+	target = f"{_('Row')} #{row.idx}: {label}: {value}" if row.get("parentfield") else f"{label}: {value}"
+	frappe.throw(_("Could not find {0}").format(target), frappe.LinkValidationError)
 
 
 def rows_with_before(doc, before):

@@ -73,9 +73,18 @@ def register_deal(
 		expected_close_date, notes,
 	)  # fmt: skip
 	doc = frappe.get_doc({"doctype": "Deal Registration", "partner": partner.name, **values})
-	doc.insert()
-	doc.submit_registration()
-	return {"name": doc.name, "status": doc.status}
+	for attempt in (1, 2):
+		try:
+			registration = frappe.copy_doc(doc) if attempt == 2 else doc
+			registration.insert()
+			registration.submit_registration()
+			return {"name": registration.name, "status": registration.status}
+		except frappe.QueryDeadlockError:
+			# two registrations of the same prospect at the same moment (their conflict checks lock the
+			# same keys): the database gave this one up; once more, now seeing the other
+			frappe.db.rollback()
+			if attempt == 2:
+				raise
 
 
 def deal_values(

@@ -170,7 +170,7 @@ LEGAL_FORMS = frozenset(
 	sendirian persero ky ay ehf hf amba smba
 	株式会社 有限会社 合同会社 合資会社 合名会社 有限公司 股份有限公司 股份公司 公司 有限责任公司
 	有限責任公司 株
-	บริษัท จำกัด มหาชน ห้างหุ้นส่วน 주식회사 유한회사 주 בעמ בע חברה החברה شركة شمم ذمم شذمم شمع شمب شمك شمل مساهمة محدودة المحدودة
+	บริษัท จำกัด มหาชน ห้างหุ้นส่วน 주식회사 유한회사 주 בעמ בע חברה חברת החברה شركة شمم ذمم شذمم شمع شمب شمك شمل مساهمة محدودة المحدودة
 	""".split()
 )
 LEGAL_SUFFIXES = LEGAL_FORMS  # the old name
@@ -401,11 +401,45 @@ def _greek(text: str) -> str:
 	return text
 
 
+# Invisible format characters (zero-width space / joiners, soft hyphen, direction marks and overrides,
+# byte-order mark): a name written with them must meet the same name without.
+FORMAT_CHARS_RE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# Cyrillic and Greek letters that look like Latin ones ("Aсme" with a Cyrillic с): inside a word that also
+# has Latin letters they are read as the Latin letter they imitate, not transliterated (which would make
+# "asme" and dodge "Acme"). A word wholly in Cyrillic or Greek is transliterated as before.
+HOMOGLYPHS = str.maketrans(
+	"АВЕЅІЈКМНОРСТХУаеѕіјорсхуԁһԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιкνρ",
+	"ABESIJKMHOPCTXYaesijopcxydhqwABEZHIKMNOPTYXoikvp",
+)
+MIXED_WORD_RE = re.compile(r"\w*(?:[A-Za-z][\u0370-\u04ff]|[\u0370-\u04ff][A-Za-z])\w*")
+
+
+def _visible(text: str) -> str:
+	return FORMAT_CHARS_RE.sub("", text) if not text.isascii() else text
+
+
+LOOKALIKE_WORD_RE = re.compile(
+	"(?<!\\w)[" + re.escape("АВЕЅІЈКМНОРСТХУаеѕіјорсхуԁһԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιкνρ") + "]+(?!\\w)"
+)
+LATIN_WORD_RE = re.compile(r"(?<!\w)[A-Za-z]{2,}(?!\w)")
+
+
+def _homoglyphs(text: str) -> str:
+	"""Look-alike letters read as Latin: inside a word with Latin letters, and whole words of look-alikes
+	only in a name that has a Latin word ("Асе Hardware" with a Cyrillic Асе)."""
+	if text.isascii() or not (CYRILLIC_RE.search(text) or GREEK_RE.search(text)):
+		return text
+	text = MIXED_WORD_RE.sub(lambda m: m.group(0).translate(HOMOGLYPHS), text)
+	if LATIN_WORD_RE.search(text):
+		text = LOOKALIKE_WORD_RE.sub(lambda m: m.group(0).translate(HOMOGLYPHS), text)
+	return text
+
+
 def _fold(text: str) -> str:
 	"""Lower case, transliterated to Latin, without accents (Müller -> muller, Ромашка -> romashka,
 	Київстар -> kyivstar, Χαλκόρ -> halkor); other scripts (CJK, Arabic, Hebrew …) are kept, Arabic
 	letter variants folded (ة -> ه, أ -> ا) and traditional Chinese characters simplified."""
-	text = unicodedata.normalize("NFKC", text or "").casefold()
+	text = _homoglyphs(_visible(unicodedata.normalize("NFKC", text or ""))).casefold()
 	if text.isascii():
 		return UMLAUT_DIGRAPH.sub(lambda m: m.group(0)[0], text.replace("x", "ks"))
 	if GREEK_RE.search(text):
@@ -523,7 +557,24 @@ def _words(name: str) -> list[str]:
 		for part in SCRIPT_RUN.findall(w):
 			part = ABBREVIATIONS.get(part, part)
 			words.extend(_split_cjk(part) if CJK_RE.search(part) else [part])
-	return _phrases(words)
+	return _phrases(_join_spaced_letters(words))
+
+
+def _join_spaced_letters(words: list[str]) -> list[str]:
+	"""A word written letter by letter ("T y r e l l", "A B C") is one word: runs of three or more
+	single letters are joined."""
+	if sum(len(w) == 1 for w in words) < 3:
+		return words
+	out, run = [], []
+	for w in [*words, ""]:
+		if len(w) == 1 and w.isalpha():
+			run.append(w)
+			continue
+		out.extend(["".join(run)] if len(run) >= 3 else run)
+		run = []
+		if w:
+			out.append(w)
+	return out
 
 
 WORD_SPLIT = re.compile(r"[^\w'\u0900-\u109f\u1780-\u17ff]+")
@@ -728,11 +779,20 @@ def token_set_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 	return _coverage(a, b, token_weight)[1]
 
 
+@lru_cache(maxsize=100_000)
+def _legal_form_only(norm_name: str) -> bool:
+	"""A name of legal forms only ("AB", "LLC", "GmbH & Co. KG"): ``name_tokens`` keeps them when nothing
+	else is left, but they name no company (else "AB" was "ABB" once doubled letters fold)."""
+	return all(t in LEGAL_FORMS or t in STOPWORDS for t in norm_name.split())
+
+
 def name_score(a: str, b: str) -> float:
 	"""0–100 for two normalised names: the best of the weighted token-set score, word-order-insensitive and
 	spacing-insensitive similarity, and an acronym; 0 when the names share no retrieval key (so what
 	scores can always be fetched by key)."""
 	if not a or not b:
+		return 0.0
+	if _legal_form_only(a) or _legal_form_only(b):  # "AB", "LLC": no company name to compare
 		return 0.0
 	keys_a, keys_b = name_keys(a), name_keys(b)
 	if not keys_a & keys_b:

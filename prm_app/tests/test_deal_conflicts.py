@@ -238,6 +238,42 @@ def make_group(name, parent, is_group=0):
 		).insert(ignore_permissions=True)
 
 
+def quotation(partner=None, **values):
+	return frappe.get_doc(
+		{
+			"doctype": "Quotation",
+			"company": COMPANY,
+			"quotation_to": "Customer",
+			"party_name": CUSTOMER,
+			"transaction_date": nowdate(),
+			"currency": "USD",
+			"conversion_rate": 1,
+			"referral_sales_partner": partner.sales_partner if partner else None,
+			"items": [{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000}],
+			**values,
+		}
+	).insert(ignore_permissions=True)
+
+
+def sales_order(partner=None, **values):
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"company": COMPANY,
+			"customer": CUSTOMER,
+			"transaction_date": nowdate(),
+			"delivery_date": add_days(nowdate(), 7),
+			"currency": "USD",
+			"conversion_rate": 1,
+			"sales_partner": partner.sales_partner if partner else None,
+			"items": [
+				{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000, "delivery_date": add_days(nowdate(), 7)}
+			],
+			**values,
+		}
+	).insert(ignore_permissions=True)
+
+
 class TestChannelProtection(DealRegistrationCase):
 	def setUp(self):
 		super().setUp()
@@ -249,41 +285,10 @@ class TestChannelProtection(DealRegistrationCase):
 		frappe.db.set_single_value("PRM Settings", "channel_conflict_action", action)
 
 	def quotation(self, partner=None):
-		return frappe.get_doc(
-			{
-				"doctype": "Quotation",
-				"company": COMPANY,
-				"quotation_to": "Customer",
-				"party_name": CUSTOMER,
-				"transaction_date": nowdate(),
-				"currency": "USD",
-				"conversion_rate": 1,
-				"referral_sales_partner": partner.sales_partner if partner else None,
-				"items": [{"item_code": "_PRM Hardware", "qty": 1, "rate": 1000}],
-			}
-		).insert(ignore_permissions=True)
+		return quotation(partner)
 
 	def sales_order(self, partner=None):
-		return frappe.get_doc(
-			{
-				"doctype": "Sales Order",
-				"company": COMPANY,
-				"customer": CUSTOMER,
-				"transaction_date": nowdate(),
-				"delivery_date": add_days(nowdate(), 7),
-				"currency": "USD",
-				"conversion_rate": 1,
-				"sales_partner": partner.sales_partner if partner else None,
-				"items": [
-					{
-						"item_code": "_PRM Hardware",
-						"qty": 1,
-						"rate": 1000,
-						"delivery_date": add_days(nowdate(), 7),
-					}
-				],
-			}
-		).insert(ignore_permissions=True)
+		return sales_order(partner)
 
 	def invoice(self, partner=None):
 		return make_invoice(partner, submit=False)

@@ -232,8 +232,12 @@ class DealRegistration(Document):
 		self.update(values)
 		self.flags.status_change = True
 		self.flags.ignore_permissions = True
-		self.save()
-		self.flags.status_change = False
+		self.flags.ignore_links = bool(self.flags.conflict_rows_fresh)
+		try:
+			self.save()
+		finally:
+			self.flags.status_change = False
+			self.flags.ignore_links = self.flags.conflict_rows_fresh = False
 
 	# --- partner actions ----------------------------------------------------------------------------------
 
@@ -395,7 +399,25 @@ class DealRegistration(Document):
 				indicator="orange",
 			)
 
+	def validate_links_now(self):
+		"""Frappe's link validation of the registration and its rows as they are (what ``save`` does)."""
+		invalid = list(self.get_invalid_links()[0])
+		for row in self.get_all_children():
+			invalid.extend(row.get_invalid_links()[0])
+		if invalid:
+			frappe.throw(
+				_("Could not find {0}").format(", ".join(each[2] for each in invalid)),
+				frappe.LinkValidationError,
+			)
+
 	def set_conflicts(self):
+		"""The conflict rows, found by locking reads (``deals.find_conflicts``): they may name a record a
+		concurrent request committed after this transaction's snapshot, which link validation (a
+		snapshot read) would not find. So the user's links are validated first, and the save that
+		stores the rows (the next ``set_status``) skips link validation."""
+		self.set("conflicts", [])
+		self.validate_links_now()
+		self.flags.conflict_rows_fresh = True
 		result = deals.find_conflicts(self)
 		self.set(
 			"conflicts",
