@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import escape_html, flt, validate_email_address
 
 from prm_app.channel_funds.funds import dec, engine_call, refresh_for
 from prm_app.engine import funds as rules
@@ -223,25 +224,83 @@ LEAD_COLUMNS = {
 }
 
 
+MAX_LEAD_ROWS = 5000
+PHONE_LIKE = re.compile(r"^[+-][\d\s().-]*$")
+
+
+def column_key(header: str | None) -> str:
+	"""A lead list's column as a field key: "First Name", "first-name" and "first_name" alike."""
+	return re.sub(r"[\s-]+", "_", (header or "").strip().lower())
+
+
+def is_formula(value: str) -> bool:
+	"""A cell a spreadsheet would run as a formula when the leads are exported (CSV injection)."""
+	if not value:
+		return False
+	if value[0] in "=@\t\r":
+		return True
+	return value[0] in "+-" and not PHONE_LIKE.match(value)
+
+
+def lead_rows(content: bytes | str):
+	"""(line, lead values) of a lead list CSV, each checked: no formula, a valid email, at most
+	``MAX_LEAD_ROWS`` rows. Rows with no email and no name are skipped."""
+	if isinstance(content, bytes):
+		try:
+			content = content.decode("utf-8-sig")
+		except UnicodeDecodeError:
+			frappe.throw(_("The lead list is not a UTF-8 CSV file."), title=_("Invalid File"))
+	reader = csv.DictReader(io.StringIO(content))
+	count = 0
+	for row in reader:
+		count += 1
+		if count > MAX_LEAD_ROWS:
+			frappe.throw(
+				_("The lead list has more than {0} rows: split it.").format(MAX_LEAD_ROWS),
+				title=_("Invalid File"),
+			)
+		cells = {column_key(k): (v or "").strip() for k, v in row.items() if isinstance(v, str | None)}
+		values = {LEAD_COLUMNS[k]: v for k, v in cells.items() if k in LEAD_COLUMNS}
+		for value in cells.values():  # the whole file: the manager opens it as proof
+			if is_formula(value):
+				frappe.throw(
+					_("Line {0} of the lead list: {1} starts like a spreadsheet formula; remove it.").format(
+						reader.line_num, escape_html(value[:60])
+					),
+					title=_("Invalid File"),
+				)
+		if values.get("email_id") and not validate_email_address(values["email_id"]):
+			frappe.throw(
+				_("Line {0} of the lead list: {1} is not a valid email address.").format(
+					reader.line_num, escape_html(values["email_id"][:60])
+				),
+				title=_("Invalid File"),
+			)
+		if not (values.get("email_id") or values.get("lead_name") or values.get("first_name")):
+			continue
+		yield reader.line_num, values
+
+
+def lead_list_files(claim):
+	for proof in claim.proofs:
+		if proof.proof_type == "Lead list (CSV)" and proof.file:
+			yield frappe.get_doc("File", {"file_url": proof.file})
+
+
+def validate_lead_lists(claim) -> None:
+	"""Check the claim's lead lists when the claim is saved, so that its approval never stops on them."""
+	for file_doc in lead_list_files(claim):
+		for _row in lead_rows(file_doc.get_content()):
+			pass
+
+
 def import_proof_leads(claim) -> int:
 	"""Each row of the claim's lead list (CSV) becomes an ERPNext Lead tagged with the activity (fund
 	request) and the partner, unless a lead with that email exists. Returns the number created."""
 	created = 0
-	for proof in claim.proofs:
-		if proof.proof_type != "Lead list (CSV)" or not proof.file:
-			continue
-		file_doc = frappe.get_doc("File", {"file_url": proof.file})
-		content = file_doc.get_content()
-		if isinstance(content, bytes):
-			content = content.decode("utf-8-sig")
-		for row in csv.DictReader(io.StringIO(content)):
-			values = {
-				LEAD_COLUMNS[k.strip().lower()]: (v or "").strip()
-				for k, v in row.items()
-				if k and k.strip().lower() in LEAD_COLUMNS
-			}
-			if not (values.get("email_id") or values.get("lead_name") or values.get("first_name")):
-				continue
+	campaign = frappe.db.get_value("Fund Request", claim.fund_request, "campaign")
+	for file_doc in lead_list_files(claim):
+		for _line, values in lead_rows(file_doc.get_content()):
 			if values.get("email_id") and frappe.db.exists("Lead", {"email_id": values["email_id"]}):
 				continue
 			if not values.get("first_name") and not values.get("lead_name"):
@@ -255,7 +314,6 @@ def import_proof_leads(claim) -> int:
 					"prm_partner": claim.partner,
 				}
 			)
-			campaign = frappe.db.get_value("Fund Request", claim.fund_request, "campaign")
 			if campaign and lead.meta.has_field("campaign_name"):
 				lead.campaign_name = campaign
 			lead.flags.ignore_permissions = True

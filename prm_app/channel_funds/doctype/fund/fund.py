@@ -10,6 +10,7 @@ from frappe.utils import flt, getdate
 class Fund(Document):
 	def validate(self):
 		self.validate_period()
+		self.validate_company()
 		self.validate_amounts()
 		self.validate_accounts()
 		self.keep_adjustment_log()
@@ -24,7 +25,21 @@ class Fund(Document):
 		):
 			frappe.throw(_("Revenue From cannot be after Revenue To."), title=_("Invalid Period"))
 
+	def validate_company(self):
+		"""A fund's allocations, requests and claims are its company's: the company never changes under them."""
+		if self.is_new() or not self.has_value_changed("company"):
+			return
+		if frappe.db.exists("Fund Allocation", {"fund": self.name}):
+			frappe.throw(
+				_("The company of a fund with allocations cannot be changed."), title=_("Not Permitted")
+			)
+
 	def validate_amounts(self):
+		from prm_app.channel_funds.funds import check_amount_size, check_amounts
+
+		check_amounts(self, ("total_amount", "amount_per_partner", "cap_per_partner"))
+		for row in self.tier_amounts:
+			check_amount_size("Amount", row.amount)
 		if flt(self.total_amount) < 0:
 			frappe.throw(_("The total amount of a fund cannot be negative."))
 		if not 0 <= flt(self.coop_share) <= 100:
