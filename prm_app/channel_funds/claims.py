@@ -9,12 +9,14 @@ import re
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Sum
 from frappe.utils import escape_html, flt, validate_email_address
 
 from prm_app.channel_funds.funds import dec, engine_call, refresh_for
 from prm_app.engine import funds as rules
 from prm_app.ledger import fund_invoice
 from prm_app.permissions import require_manager
+from prm_app.utils import company_currency_precision
 
 
 def require_approver() -> None:
@@ -120,22 +122,42 @@ def on_purchase_invoice_cancel(pi, method=None) -> None:
 		claim.cancel()  # its own cancel finds the invoice already cancelled
 
 
+def paid_on_invoice(invoice: str) -> float:
+	"""What payments (Payment Entries, journals, a payout's netting) have settled of an invoice, from the
+	Payment Ledger; a debit note against it is a return, not a reimbursement."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	total = (
+		frappe.qb.from_(ple)
+		.select(Sum(ple.amount))
+		.where(
+			(ple.against_voucher_type == "Purchase Invoice")
+			& (ple.against_voucher_no == invoice)
+			& (ple.voucher_type != "Purchase Invoice")
+			& (ple.delinked == 0)
+		)
+		.run()[0][0]
+	)
+	return -flt(total)
+
+
 def refresh_reimbursed(invoices: list[str]) -> None:
-	"""A claim's reimbursed amount is what its invoice has been paid (grand total less outstanding, by
-	the Payment Ledger that ERPNext keeps the outstanding from); fully paid claims are Paid."""
+	"""A claim's reimbursed amount is what its invoice has been paid (by the Payment Ledger, that ERPNext
+	keeps the outstanding from); fully settled claims are Paid."""
 	for invoice in set(filter(None, invoices)):
 		claim = frappe.db.get_value("Purchase Invoice", invoice, "prm_fund_claim")
 		if not claim:
 			continue
 		values = frappe.db.get_value(
-			"Purchase Invoice", invoice, ["docstatus", "grand_total", "outstanding_amount"], as_dict=True
+			"Purchase Invoice", invoice, ["docstatus", "company", "outstanding_amount"], as_dict=True
 		)
-		paid = flt(values.grand_total) - flt(values.outstanding_amount) if values.docstatus == 1 else 0
 		stored = frappe.db.get_value("Fund Claim", claim, ["docstatus", "fund", "partner"], as_dict=True)
 		if stored.docstatus != 1:
 			continue
-		status = "Paid" if paid and flt(values.outstanding_amount) <= 0.005 else "Approved"
-		frappe.db.set_value("Fund Claim", claim, {"reimbursed_amount": flt(paid, 2), "status": status})
+		precision = company_currency_precision(values.company)
+		paid = flt(paid_on_invoice(invoice), precision) if values.docstatus == 1 else 0
+		settled = flt(values.outstanding_amount, precision) <= 0
+		status = "Paid" if paid > 0 and settled else "Approved"
+		frappe.db.set_value("Fund Claim", claim, {"reimbursed_amount": paid, "status": status})
 		refresh_for(stored.fund, stored.partner)
 
 

@@ -16,7 +16,6 @@ from prm_app.engine.money import to_decimal
 from prm_app.permissions import require_manager
 from prm_app.utils import commit_job, company_currency_precision, engine_error_message, rounding_method
 
-
 MAX_AMOUNT = 999_999_999_999  # a Currency column holds 12 digits before the decimal point
 
 
@@ -185,7 +184,10 @@ def refresh_fund_total(fund: str) -> None:
 	"""The fund's allocated amount: its allocations with their adjustments."""
 	allocation = frappe.qb.DocType("Fund Allocation")
 	total = (
-		frappe.qb.from_(allocation).select(Sum(allocation.allocated)).where(allocation.fund == fund).run()[0][0]
+		frappe.qb.from_(allocation)
+		.select(Sum(allocation.allocated))
+		.where(allocation.fund == fund)
+		.run()[0][0]
 	)
 	frappe.db.set_value("Fund", fund, "allocated_amount", flt(total), update_modified=False)
 

@@ -2,6 +2,8 @@
 lists with formulas, broken emails or too many rows), decisions past the claim window. Every figure is
 written here by hand (the auditor's own arithmetic), never taken from prm_app's engine."""
 
+import json
+
 import frappe
 from frappe.tests.utils import change_settings
 from frappe.utils import add_days, flt, get_last_day, nowdate
@@ -9,6 +11,8 @@ from frappe.utils import add_days, flt, get_last_day, nowdate
 from prm_app.channel_funds import funds
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request, proof_file
 from prm_app.tests.test_funds_ledger import accrual_account
+from prm_app.tests.test_portal_funds import CREATE_CLAIM, CREATE_REQUEST, PortalFundsFixtures
+from prm_app.tests.test_portal_isolation import A_NAME, B_NAME, small_pdf
 from prm_app.tests.utils import COMPANY, account, gl_rows
 
 
@@ -62,6 +66,80 @@ class TestFundsAttack(FundsCase):
 			frappe.get_doc("Journal Entry", name).cancel()
 		third = make_accrual(COMPANY, period_end, accrued, fund=self.fund)
 		self.assertNotEqual(third["accrual"], first["accrual"])
+
+	def test_auditor_partial_approval_debit_note_and_journal_payment(self):
+		"""The auditor's figures: fund 5,000.00 to the partner, co-op share 50 %; request 3,000.00 approved
+		at 2,500.00; actual cost 4,100.00 so at most 2,050.00 (50 %) is claimed; a debit note of 550.00
+		against the claim's invoice; the 1,500.00 left paid by a journal."""
+		from erpnext.accounts.doctype.purchase_invoice.purchase_invoice import make_debit_note
+
+		supplier, creditors = self.partner.supplier, account("Creditors")
+		request = make_request(self.fund, self.partner, requested=3000)
+		self.assertBalance(allocated=5000, requested=3000, reserved=0, available=5000)
+		funds.approve_request(request, amount=2500)
+		# approving twice is refused: the request is no longer Submitted
+		self.assertRaises(frappe.ValidationError, funds.approve_request, request, 2500)
+		self.assertBalance(allocated=5000, requested=0, reserved=2500, claimed=0, available=2500)
+		self.assertRaises(frappe.ValidationError, make_claim, request, claimed=2050.01, actual_cost=4100)
+		claim = make_claim(request, claimed=2050, actual_cost=4100)
+		pi = claim.purchase_invoice
+		self.assertEqual(
+			gl_rows(pi, "Purchase Invoice"),
+			[(creditors, 0.0, 2050.0, supplier), (account("Marketing Expenses"), 2050.0, 0.0, None)],
+		)
+		self.assertBalance(allocated=5000, reserved=0, claimed=2050, reimbursed=0, available=2950)
+
+		note = make_debit_note(pi)
+		note.items[0].qty, note.items[0].rate = -1, 550
+		if note.meta.has_field("update_outstanding_for_self"):
+			note.update_outstanding_for_self = 0  # the note settles the claim's invoice
+		note.insert()
+		note.submit()
+		self.assertEqual(
+			gl_rows(note.name, "Purchase Invoice"),
+			[(creditors, 550.0, 0.0, supplier), (account("Marketing Expenses"), 0.0, 550.0, None)],
+		)
+		self.assertEqual(flt(frappe.db.get_value("Purchase Invoice", pi, "outstanding_amount"), 2), 1500.0)
+
+		je = frappe.get_doc(
+			{
+				"doctype": "Journal Entry",
+				"company": COMPANY,
+				"posting_date": nowdate(),
+				"accounts": [
+					{
+						"account": creditors,
+						"party_type": "Supplier",
+						"party": supplier,
+						"debit_in_account_currency": 1500,
+						"reference_type": "Purchase Invoice",
+						"reference_name": pi,
+						"cost_center": account("Main"),
+					},
+					{
+						"account": account("Cash"),
+						"credit_in_account_currency": 1500,
+						"cost_center": account("Main"),
+					},
+				],
+			}
+		).insert()
+		je.submit()
+		ple = frappe.get_all(
+			"Payment Ledger Entry",
+			filters={"against_voucher_no": pi, "delinked": 0},
+			fields=["voucher_type", "amount"],
+		)
+		self.assertEqual(
+			sorted((r.voucher_type, flt(r.amount, 2)) for r in ple),
+			[("Journal Entry", -1500.0), ("Purchase Invoice", -550.0), ("Purchase Invoice", 2050.0)],
+		)
+		# paid is what was paid (1,500.00), never the debit note: the vendor did not pay those 550.00
+		self.assertEqual(flt(frappe.db.get_value("Fund Claim", claim.name, "reimbursed_amount"), 2), 1500.0)
+		self.assertBalance(claimed=2050, reimbursed=1500)
+		je.reload()
+		je.cancel()
+		self.assertEqual(flt(frappe.db.get_value("Fund Claim", claim.name, "reimbursed_amount"), 2), 0.0)
 
 	def test_fund_company_cannot_change_under_its_allocations(self):
 		other = frappe.db.get_value("Company", {"name": ("!=", COMPANY)})
@@ -127,3 +205,174 @@ class TestFundsAttack(FundsCase):
 			self.fund, self.partner, activity_title='<img src=x onerror="alert(1)">Webinar', submit=False
 		)
 		self.assertNotIn("onerror", frappe.db.get_value("Fund Request", request, "activity_title"))
+
+
+class TestFundsAttackHTTP(PortalFundsFixtures):
+	"""Partner A's Finance user against B's funds and against the managers' decisions, over HTTP."""
+
+	def own_request(self, http, title: str, approve: bool = False) -> str:
+		response = self.post(
+			http,
+			CREATE_REQUEST,
+			{
+				"fund": self.fund,
+				"activity_type": "Event",
+				"activity_title": title,
+				"start_date": add_days(nowdate(), -3),
+				"end_date": nowdate(),
+				"description": "An event",
+				"estimated_cost": 2000,
+				"requested_amount": 1000,
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		name = response.json()["message"]["name"]
+		if approve:
+			frappe.db.rollback()
+			frappe.set_user("Administrator")
+			funds.approve_request(name)
+			frappe.db.commit()  # nosemgrep: the server must see the approval
+		return name
+
+	def test_fund_reports_refused(self):
+		http = self.session()
+		for report in ("Fund Utilisation", "MDF ROI", "Open Fund Commitments"):
+			with self.subTest(report=report):
+				self.assert_refused(
+					http.get(
+						f"{self.url}/api/method/frappe.desk.query_report.run",
+						params={
+							"report_name": report,
+							"filters": json.dumps({"company": COMPANY, "partner": B_NAME, "fund": self.fund}),
+						},
+					)
+				)
+
+	def test_own_request_and_claim_not_approved_through_desk_methods(self):
+		http = self.session()
+		request = self.own_request(http, "Desk-method attack", approve=True)
+		claim = self.post(
+			http,
+			CREATE_CLAIM,
+			{"fund_request": request, "actual_cost": 1500, "claimed_amount": 700},
+			files={"invoice": ("venue.pdf", small_pdf())},
+		)
+		self.assertEqual(claim.status_code, 200, claim.text[:300])
+		claim = claim.json()["message"]["name"]
+		csrf = {"X-Frappe-CSRF-Token": http.csrf}
+		frappe.db.rollback()
+		doc = frappe.get_doc("Fund Claim", claim).as_dict()
+		for method, args in (
+			("run_doc_method", {"dt": "Fund Request", "dn": request, "method": "submit_request"}),
+			(
+				"frappe.client.submit",
+				{
+					"doc": json.dumps(
+						{**doc, "creation": str(doc.creation), "modified": str(doc.modified)}, default=str
+					)
+				},
+			),
+			("frappe.desk.form.save.savedocs", {"doc": json.dumps(doc, default=str), "action": "Submit"}),
+			(
+				"frappe.client.set_value",
+				{"doctype": "Fund Claim", "name": claim, "fieldname": "claimed_amount", "value": 5000},
+			),
+			(
+				"frappe.client.set_value",
+				{
+					"doctype": "Fund Allocation",
+					"name": doc.partner
+					and frappe.db.get_value("Fund Allocation", {"fund": self.fund, "partner": A_NAME}),
+					"fieldname": "base_amount",
+					"value": 99999,
+				},
+			),
+			("prm_app.channel_funds.claims.reject_claim", {"name": claim, "reason": "x"}),
+		):
+			with self.subTest(method=method):
+				self.assert_refused(http.post(f"{self.url}/api/method/{method}", data=args, headers=csrf))
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim, ["docstatus", "status", "claimed_amount"]),
+			(0, "Pending approval", 700),
+		)
+		self.assertFalse(frappe.db.exists("Purchase Invoice", {"prm_fund_claim": claim}))
+		self.assertEqual(
+			flt(
+				frappe.db.get_value("Fund Allocation", {"fund": self.fund, "partner": A_NAME}, "allocated"), 2
+			),
+			4000.0,
+		)
+
+	def test_proof_upload_to_b_claim_and_b_proof_rows_refused(self):
+		http = self.session()
+		b_claim = self.b_funds["Fund Claim"]
+		before = frappe.db.count("File", {"attached_to_name": b_claim})
+		upload = self.post(
+			http,
+			"upload_file",
+			{"doctype": "Fund Claim", "docname": b_claim, "is_private": 1},
+			files={"file": ("fake-proof.pdf", small_pdf())},
+		)
+		self.assertNotEqual(upload.status_code, 200, upload.text[:300])
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("File", {"attached_to_name": b_claim}), before)
+		b_proofs = frappe.get_all("Fund Claim Proof", filters={"parent": b_claim}, pluck="name")
+		self.assertTrue(b_proofs)
+		rows = http.get(
+			f"{self.url}/api/method/frappe.client.get_list",
+			params={"doctype": "Fund Claim Proof", "parent": "Fund Claim", "fields": json.dumps(["*"])},
+		)
+		self.assert_refused_or_empty(rows, b_claim, *b_proofs)
+
+	def test_bad_input_through_the_portal(self):
+		http = self.session()
+		base = {
+			"fund": self.fund,
+			"activity_type": "Event",
+			"activity_title": "Bad input",
+			"start_date": add_days(nowdate(), -3),
+			"end_date": nowdate(),
+			"description": "x",
+			"estimated_cost": 2000,
+			"requested_amount": 1000,
+		}
+		before = frappe.db.count("Fund Request", {"partner": A_NAME})
+		for values, message in (
+			({"estimated_cost": 1e20, "requested_amount": 1e20}, "too large"),
+			({"requested_amount": -5}, "negative"),
+			({"start_date": nowdate(), "end_date": add_days(nowdate(), -3)}, "cannot end before"),
+			({"requested_amount": 5000}, "cannot exceed the estimated cost"),
+			({"activity_type": "<b>Party</b>"}, "activity type"),
+		):
+			with self.subTest(values=values):
+				response = self.post(http, CREATE_REQUEST, {**base, **values})
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				self.assertIn(message, response.text)
+				self.assertNotIn("Traceback", response.text)
+		request = self.own_request(http, "Claim bad input", approve=True)
+		for values, files, message in (
+			({"actual_cost": 100, "claimed_amount": 700}, None, "exceeds"),
+			({"actual_cost": 1e20, "claimed_amount": 700}, None, "too large"),
+			({"actual_cost": 1500, "claimed_amount": -1}, None, "above zero"),
+			(
+				{"actual_cost": 1500, "claimed_amount": 700},
+				("leads.csv", b"email,first name\nx@y.example,=cmd|'/C calc'!A0\n"),
+				"formula",
+			),
+		):
+			with self.subTest(values=values):
+				response = self.post(
+					http,
+					CREATE_CLAIM,
+					{"fund_request": request, **values},
+					files={"invoice": ("venue.pdf", small_pdf()), **({"lead_list": files} if files else {})},
+				)
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				self.assertIn(message, response.text)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Fund Request", {"partner": A_NAME}), before + 1)
+		self.assertFalse(frappe.db.exists("Fund Claim", {"fund_request": request}))
+		self.assertFalse(
+			frappe.db.exists("File", {"file_name": "leads.csv", "attached_to_doctype": "Fund Claim"})
+		)
