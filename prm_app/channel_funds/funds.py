@@ -201,6 +201,14 @@ def adjust_allocation(fund: str, partner: str, amount: float, reason: str) -> st
 	if not flt(amount):
 		frappe.throw(_("An adjustment needs an amount."))
 	check_amount_size("Amount", amount)
+	allocated = balance_of(fund, partner).allocated if allocation_of(fund, partner) else Decimal(0)
+	if allocated + dec(amount) < 0:
+		frappe.throw(
+			_("The allocation of partner {0} cannot go below zero: {1} is allocated.").format(
+				partner, frappe.format(flt(allocated), "Float")
+			),
+			title=_("Invalid Amount"),
+		)
 	doc = frappe.get_doc("Fund", fund)
 	doc.check_permission("write")
 	doc.append(

@@ -141,6 +141,17 @@ class TestFundsAttack(FundsCase):
 		je.cancel()
 		self.assertEqual(flt(frappe.db.get_value("Fund Claim", claim.name, "reimbursed_amount"), 2), 0.0)
 
+	def test_adjustment_never_takes_the_allocation_below_zero(self):
+		request = make_request(self.fund, self.partner, requested=3000)
+		funds.approve_request(request, amount=2500)
+		self.assertRaises(
+			frappe.ValidationError, funds.adjust_allocation, self.fund, self.partner.name, -5000.01, "cut"
+		)
+		self.assertBalance(allocated=5000, reserved=2500, available=2500)
+		# below what is reserved is a manager's decision with its reason: the balance shows it
+		funds.adjust_allocation(self.fund, self.partner.name, -3000, "budget cut")
+		self.assertBalance(allocated=2000, reserved=2500, available=-500)
+
 	def test_fund_company_cannot_change_under_its_allocations(self):
 		other = frappe.db.get_value("Company", {"name": ("!=", COMPANY)})
 		fund = frappe.get_doc("Fund", self.fund)
