@@ -152,6 +152,47 @@ class TestFundsAttack(FundsCase):
 		funds.adjust_allocation(self.fund, self.partner.name, -3000, "budget cut")
 		self.assertBalance(allocated=2000, reserved=2500, available=-500)
 
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_payout_with_clawback_cancelled_and_paid_again(self):
+		"""Claim 2,000.00 netted with an open clawback of 100.00 (10 % of a 1,000.00 invoice returned):
+		the payout pays 1,900.00; cancelled, nothing is paid twice and a new payout pays what is open."""
+		from prm_app.tests.test_funds_ledger import TestFundsLedger
+		from prm_app.tests.utils import make_invoice, make_plan, make_return, supplier_payable
+
+		payout = TestFundsLedger.payout
+		plan = make_plan("_PRM Funds Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.partner.commission_plan = plan
+		self.partner.save()
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		self.assertEqual(payout(self, add_days(nowdate(), -30), nowdate()).net_amount, 100)
+		make_return(si)
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		claim = make_claim(request, claimed=2000, actual_cost=4000)
+		pi, supplier = claim.purchase_invoice, self.partner.supplier
+		second = payout(self, add_days(nowdate(), 1), add_days(nowdate(), 30))
+		self.assertEqual(flt(second.net_amount, 2), 1900.0)
+		second.reload()
+		second.cancel()
+		outstanding = flt(frappe.db.get_value("Purchase Invoice", pi, "outstanding_amount"), 2)
+		reimbursed = flt(frappe.db.get_value("Fund Claim", claim.name, "reimbursed_amount"), 2)
+		self.assertEqual(outstanding + reimbursed, 2000.0)  # settled + open = the claim, whatever the path
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "partner_payout"]), ("Approved", None)
+		)
+		third = payout(self, add_days(nowdate(), 1), add_days(nowdate(), 30), submit=False)
+		self.assertEqual(
+			[(r.fund_claim, flt(r.amount, 2)) for r in third.fund_claims], [(claim.name, outstanding)]
+		)
+		third.submit()
+		self.assertEqual(flt(third.net_amount, 2), outstanding)  # the cash paid: only what was open
+		self.assertEqual(flt(frappe.db.get_value("Purchase Invoice", pi, "outstanding_amount"), 2), 0.0)
+		self.assertEqual(supplier_payable(supplier), 0)
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 2000)
+		)
+		self.assertBalance(claimed=2000, reimbursed=2000, available=3000)
+
 	def test_fund_company_cannot_change_under_its_allocations(self):
 		other = frappe.db.get_value("Company", {"name": ("!=", COMPANY)})
 		fund = frappe.get_doc("Fund", self.fund)
@@ -175,6 +216,27 @@ class TestFundsAttack(FundsCase):
 		with self.assertRaises(frappe.ValidationError):
 			make_claim(request, claimed=2000, actual_cost=1e20, submit=False)
 		self.assertBalance(allocated=5000, reserved=2000, claimed=0, available=3000)
+
+	def test_huge_counts_and_windows_refused_with_a_clear_error(self):
+		# Frappe's own check of an Int column
+		self.assertRaises(
+			frappe.ValidationError, make_request, self.fund, self.partner, expected_leads=10**20, submit=False
+		)
+		fund = frappe.get_doc("Fund", self.fund)
+		fund.claim_window_days = 10**9
+		self.assertRaises(frappe.ValidationError, fund.save)
+
+	def test_expiry_job_twice_expires_once_and_releases_the_reserve(self):
+		request = make_request(
+			self.fund, self.partner, start_date=add_days(nowdate(), -10), end_date=add_days(nowdate(), -5)
+		)
+		funds.approve_request(request, amount=1200)
+		self.assertBalance(reserved=1200, available=3800)
+		later = add_days(nowdate(), 26)  # end -5 + window 30 = claim by day 25
+		self.assertEqual(funds.expire_requests(later), [request])
+		self.assertEqual(funds.expire_requests(later), [])
+		self.assertEqual(frappe.db.get_value("Fund Request", request, "status"), "Expired")
+		self.assertBalance(allocated=5000, reserved=0, claimed=0, available=5000)
 
 	def test_approval_refused_after_the_claim_window(self):
 		# the activity ended 40 days ago, the claim window is 30 days: nothing could ever be claimed

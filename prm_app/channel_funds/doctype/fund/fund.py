@@ -6,6 +6,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate
 
+MAX_CLAIM_WINDOW_DAYS = 3660  # ten years: a request's claim-by date stays a date
+
 
 class Fund(Document):
 	def validate(self):
@@ -46,6 +48,8 @@ class Fund(Document):
 			frappe.throw(_("The co-op share must be between 0 and 100 percent."))
 		if int(self.claim_window_days or 0) < 0:
 			frappe.throw(_("The claim window cannot be negative."))
+		if int(self.claim_window_days or 0) > MAX_CLAIM_WINDOW_DAYS:
+			frappe.throw(_("The claim window cannot be longer than {0} days.").format(MAX_CLAIM_WINDOW_DAYS))
 
 	def validate_accounts(self):
 		for field, root_type in (("expense_account", "Expense"), ("cost_center", None)):
