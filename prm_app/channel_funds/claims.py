@@ -16,7 +16,7 @@ from prm_app.channel_funds.funds import dec, engine_call, refresh_for
 from prm_app.engine import funds as rules
 from prm_app.ledger import fund_invoice
 from prm_app.permissions import require_manager
-from prm_app.utils import company_currency_precision
+from prm_app.utils import commit_job, company_currency_precision
 
 
 def require_approver() -> None:
@@ -49,7 +49,7 @@ def on_claim_approved(claim) -> None:
 	invoice = fund_invoice.make_claim_invoice(claim, fund)
 	claim.db_set({"purchase_invoice": invoice, "status": "Approved"})
 	set_request_claimed(claim.fund_request, flt(claim.claimed_amount))
-	import_proof_leads(claim)
+	queue_lead_import(claim)
 	refresh_for(claim.fund, claim.partner)
 
 
@@ -316,14 +316,69 @@ def validate_lead_lists(claim) -> None:
 			pass
 
 
-def import_proof_leads(claim) -> int:
+LEADS_NOW = 100  # a longer lead list is imported by a background job after the approval
+
+
+def queue_lead_import(claim) -> None:
+	"""Import the claim's lead lists now when they are short, else in a background job (with progress)
+	once the approval is committed."""
+	rows = sum(1 for file_doc in lead_list_files(claim) for _row in lead_rows(file_doc.get_content()))
+	if rows <= LEADS_NOW:
+		import_proof_leads(claim)
+		return
+	frappe.enqueue(
+		"prm_app.channel_funds.claims.import_claim_leads",
+		queue="long",
+		timeout=3600,
+		job_id=f"prm-fund-claim-leads-{claim.name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		claim=claim.name,
+	)
+	frappe.msgprint(
+		_("The {0} leads of the lead list are imported in the background.").format(rows), alert=True
+	)
+
+
+def import_claim_leads(claim: str) -> int:
+	"""Background job: the approved claim's lead lists become Leads (idempotent: run again, it adds
+	nothing)."""
+	doc = frappe.get_doc("Fund Claim", claim)
+	if doc.docstatus != 1:
+		return 0
+	return import_proof_leads(doc, progress=True)
+
+
+def lead_exists(claim, values: dict) -> bool:
+	if values.get("email_id"):
+		return bool(frappe.db.exists("Lead", {"email_id": values["email_id"]}))
+	# ERPNext names a lead from its first and last name
+	name = values.get("lead_name") or " ".join(
+		filter(None, (values.get("first_name"), values.get("last_name")))
+	)
+	return bool(
+		frappe.db.exists(
+			"Lead",
+			{"prm_fund_request": claim.fund_request, "lead_name": name, "email_id": ("is", "not set")},
+		)
+	)
+
+
+def import_proof_leads(claim, progress: bool = False) -> int:
 	"""Each row of the claim's lead list (CSV) becomes an ERPNext Lead tagged with the activity (fund
-	request) and the partner, unless a lead with that email exists. Returns the number created."""
+	request) and the partner, unless that lead exists (same email; without email, same name on the same
+	activity). Returns the number created."""
 	created = 0
 	campaign = frappe.db.get_value("Fund Request", claim.fund_request, "campaign")
 	for file_doc in lead_list_files(claim):
-		for _line, values in lead_rows(file_doc.get_content()):
-			if values.get("email_id") and frappe.db.exists("Lead", {"email_id": values["email_id"]}):
+		for line, values in lead_rows(file_doc.get_content()):
+			if progress and line % 100 == 0:
+				frappe.publish_progress(
+					min(line * 100 / MAX_LEAD_ROWS, 99),
+					title=_("Importing the leads of claim {0}").format(claim.name),
+					description=str(line),
+				)
+			if lead_exists(claim, values):
 				continue
 			if not values.get("first_name") and not values.get("lead_name"):
 				values["first_name"] = values["email_id"]
@@ -341,6 +396,8 @@ def import_proof_leads(claim) -> int:
 			lead.flags.ignore_permissions = True
 			lead.insert()
 			created += 1
+			if progress and created % 500 == 0:
+				commit_job()
 	if created:
-		claim.db_set("leads_imported", created)
+		claim.db_set("leads_imported", frappe.db.count("Lead", {"prm_fund_request": claim.fund_request}))
 	return created

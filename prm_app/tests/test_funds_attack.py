@@ -266,6 +266,24 @@ class TestFundsAttack(FundsCase):
 			lead_list_claim(request, b"Email,First Name\nann@x.example,Ann\nnot-an-email,Bob\n")
 		self.assertIn("3", str(raised.exception))  # the line of the file
 
+	def test_long_lead_list_imported_in_the_background_once(self):
+		from prm_app.channel_funds.claims import import_claim_leads
+
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		rows = b"".join(b"q%d@x.example,Q%d\n" % (i, i) for i in range(150))
+		claim = lead_list_claim(request, b"Email,First Name\n" + rows + b",Named Only\n,\n")
+		claim.submit()  # the approval does not wait for 151 leads
+		self.assertEqual(frappe.db.count("Lead", {"prm_fund_request": request}), 0)
+		self.assertEqual(import_claim_leads(claim.name), 151)
+		self.assertEqual(import_claim_leads(claim.name), 0)  # the job run twice adds nothing
+		self.assertEqual(frappe.db.count("Lead", {"prm_fund_request": request}), 151)
+		self.assertEqual(frappe.db.get_value("Fund Claim", claim.name, "leads_imported"), 151)
+		self.assertEqual(
+			frappe.db.get_value("Lead", {"email_id": "q7@x.example"}, ["first_name", "prm_partner"]),
+			("Q7", self.partner.name),
+		)
+
 	def test_huge_lead_list_refused(self):
 		request = make_request(self.fund, self.partner)
 		funds.approve_request(request)
