@@ -193,6 +193,22 @@ class TestFundsAttack(FundsCase):
 		)
 		self.assertBalance(claimed=2000, reimbursed=2000, available=3000)
 
+	def test_claim_invoice_in_company_currency_whatever_the_supplier_bills_in(self):
+		frappe.db.set_value("Supplier", self.partner.supplier, "default_currency", "EUR")
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		claim = make_claim(request, claimed=2000, actual_cost=4000)
+		pi = frappe.db.get_value(
+			"Purchase Invoice",
+			claim.purchase_invoice,
+			["currency", "conversion_rate", "grand_total", "base_grand_total"],
+			as_dict=True,
+		)
+		self.assertEqual(
+			(pi.currency, flt(pi.conversion_rate), flt(pi.grand_total, 2), flt(pi.base_grand_total, 2)),
+			("USD", 1.0, 2000.0, 2000.0),
+		)
+
 	def test_fund_company_cannot_change_under_its_allocations(self):
 		other = frappe.db.get_value("Company", {"name": ("!=", COMPANY)})
 		fund = frappe.get_doc("Fund", self.fund)
