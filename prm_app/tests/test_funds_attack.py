@@ -24,6 +24,35 @@ def live_journals(remark_like: str) -> list[str]:
 	)
 
 
+def pay_by_journal(pi: str, supplier: str, amount: float):
+	"""Dr the partner's payable against the claim's invoice, Cr cash: a payment by journal."""
+	je = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			"company": COMPANY,
+			"posting_date": nowdate(),
+			"accounts": [
+				{
+					"account": account("Creditors"),
+					"party_type": "Supplier",
+					"party": supplier,
+					"debit_in_account_currency": amount,
+					"reference_type": "Purchase Invoice",
+					"reference_name": pi,
+					"cost_center": account("Main"),
+				},
+				{
+					"account": account("Cash"),
+					"credit_in_account_currency": amount,
+					"cost_center": account("Main"),
+				},
+			],
+		}
+	).insert()
+	je.submit()
+	return je
+
+
 def lead_list_claim(request, csv: bytes):
 	return make_claim(
 		request,
@@ -101,30 +130,7 @@ class TestFundsAttack(FundsCase):
 		)
 		self.assertEqual(flt(frappe.db.get_value("Purchase Invoice", pi, "outstanding_amount"), 2), 1500.0)
 
-		je = frappe.get_doc(
-			{
-				"doctype": "Journal Entry",
-				"company": COMPANY,
-				"posting_date": nowdate(),
-				"accounts": [
-					{
-						"account": creditors,
-						"party_type": "Supplier",
-						"party": supplier,
-						"debit_in_account_currency": 1500,
-						"reference_type": "Purchase Invoice",
-						"reference_name": pi,
-						"cost_center": account("Main"),
-					},
-					{
-						"account": account("Cash"),
-						"credit_in_account_currency": 1500,
-						"cost_center": account("Main"),
-					},
-				],
-			}
-		).insert()
-		je.submit()
+		je = pay_by_journal(pi, supplier, 1500)
 		ple = frappe.get_all(
 			"Payment Ledger Entry",
 			filters={"against_voucher_no": pi, "delinked": 0},
@@ -207,6 +213,44 @@ class TestFundsAttack(FundsCase):
 		self.assertEqual(
 			(pi.currency, flt(pi.conversion_rate), flt(pi.grand_total, 2), flt(pi.base_grand_total, 2)),
 			("USD", 1.0, 2000.0, 2000.0),
+		)
+
+	def test_auditor_utilisation_report_after_claim_payment_expiry(self):
+		from prm_app.channel_funds.report.fund_utilisation.fund_utilisation import execute
+
+		claimed_request = make_request(self.fund, self.partner, requested=3000)
+		funds.approve_request(claimed_request, amount=2500)
+		claim = make_claim(claimed_request, claimed=2050, actual_cost=4100)
+		pay_by_journal(claim.purchase_invoice, self.partner.supplier, 1500)
+		lapsing = make_request(self.fund, self.partner, requested=800, estimated_cost=800)
+		funds.approve_request(lapsing)
+		make_request(self.fund, self.partner, requested=400, activity_title="Pending")
+		funds.expire_requests(add_days(nowdate(), 26))
+		# 5,000 allocated; requested 3,000 + 800 + 400; approved 2,500 + 800; claimed 2,050 of which
+		# 1,500 paid; 800 expired; utilisation 2,050 / 5,000 = 41 %
+		row = next(
+			r
+			for r in execute({"fund": self.fund, "group_by": "Partner"})[1]
+			if r["partner"] == self.partner.name
+		)
+		self.assertEqual(
+			{
+				k: flt(row[k], 2)
+				for k in ("allocated", "requested", "approved", "claimed", "paid", "expired", "utilisation")
+			},
+			{
+				"allocated": 5000.0,
+				"requested": 4200.0,
+				"approved": 3300.0,
+				"claimed": 2050.0,
+				"paid": 1500.0,
+				"expired": 800.0,
+				"utilisation": 41.0,
+			},
+		)
+		# the pending request (activity ended 5 days ago) expired with the approved one: nothing is reserved
+		self.assertBalance(
+			allocated=5000, requested=0, reserved=0, claimed=2050, reimbursed=1500, available=2950
 		)
 
 	def test_fund_company_cannot_change_under_its_allocations(self):
