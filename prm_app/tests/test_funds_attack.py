@@ -253,6 +253,33 @@ class TestFundsAttack(FundsCase):
 			allocated=5000, requested=0, reserved=0, claimed=2050, reimbursed=1500, available=2950
 		)
 
+	def test_cancel_and_amend_a_claim_through_erpnext(self):
+		request = make_request(self.fund, self.partner, requested=3000)
+		funds.approve_request(request)
+		claim = make_claim(request, claimed=2000, actual_cost=4000)
+		first_pi = claim.purchase_invoice
+		claim.reload()
+		claim.cancel()
+		self.assertEqual(gl_rows(first_pi, "Purchase Invoice"), [])
+		self.assertBalance(reserved=3000, claimed=0, available=2000)
+		amended = frappe.copy_doc(claim, ignore_no_copy=False)
+		amended.amended_from, amended.docstatus = claim.name, 0  # as the form's Amend makes it
+		amended.claimed_amount = 1800
+		amended.insert()
+		amended.submit()
+		self.assertNotEqual(amended.purchase_invoice, first_pi)
+		self.assertEqual(
+			gl_rows(amended.purchase_invoice, "Purchase Invoice"),
+			[
+				(account("Creditors"), 0.0, 1800.0, self.partner.supplier),
+				(account("Marketing Expenses"), 1800.0, 0.0, None),
+			],
+		)
+		self.assertEqual(
+			frappe.db.get_value("Fund Request", request, ["status", "claimed_amount"]), ("Claimed", 1800)
+		)
+		self.assertBalance(allocated=5000, reserved=0, claimed=1800, reimbursed=0, available=3200)
+
 	def test_fund_company_cannot_change_under_its_allocations(self):
 		other = frappe.db.get_value("Company", {"name": ("!=", COMPANY)})
 		fund = frappe.get_doc("Fund", self.fund)
