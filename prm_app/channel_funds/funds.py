@@ -3,6 +3,7 @@ documents, manual adjustments, request decisions and expiry. Rules are in ``prm_
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import frappe
@@ -25,6 +26,8 @@ def dec(value) -> Decimal:
 
 def check_amount_size(label: str, value) -> None:
 	"""Refuse an amount the database cannot hold (a clear error instead of the column's overflow)."""
+	if not math.isfinite(flt(value)):
+		frappe.throw(_("{0} must be a number.").format(_(label)), title=_("Invalid Amount"))
 	if abs(flt(value)) > MAX_AMOUNT:
 		frappe.throw(
 			_("{0} {1} is too large: at most {2}.").format(
@@ -330,6 +333,8 @@ def approve_request(name: str, amount: float | None = None, override_reason: str
 				),
 				title=_("Request Expired"),
 			)
+		if amount not in (None, ""):
+			check_amount_size("Amount", amount)
 		approved = dec(doc.requested_amount if amount in (None, "") else amount)
 		status = engine_call(rules.check_approval, dec(doc.requested_amount), approved)
 		available = balance_of(doc.fund, doc.partner, exclude_request=doc.name).available

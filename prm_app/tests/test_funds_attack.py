@@ -325,6 +325,22 @@ class TestFundsAttack(FundsCase):
 		self.assertEqual(frappe.db.get_value("Fund Request", request, "status"), "Expired")
 		self.assertBalance(allocated=5000, reserved=0, claimed=0, available=5000)
 
+	def test_not_a_number_refused_with_a_clear_error(self):
+		nan = float("nan")
+		with self.assertRaises(frappe.ValidationError) as raised:
+			make_request(self.fund, self.partner, requested=nan, estimated_cost=nan, submit=False)
+		self.assertIn("must be a number", str(raised.exception))
+		self.assertRaises(
+			frappe.ValidationError, funds.adjust_allocation, self.fund, self.partner.name, nan, "x"
+		)
+		request = make_request(self.fund, self.partner)
+		self.assertRaises(frappe.ValidationError, funds.approve_request, request, "nan")
+		funds.approve_request(request)
+		with self.assertRaises(frappe.ValidationError) as raised:
+			make_claim(request, claimed=1000, actual_cost=float("inf"), submit=False)
+		self.assertIn("must be a number", str(raised.exception))
+		self.assertBalance(allocated=5000, reserved=3000, claimed=0, available=2000)
+
 	def test_approval_refused_after_the_claim_window(self):
 		# the activity ended 40 days ago, the claim window is 30 days: nothing could ever be claimed
 		request = make_request(
