@@ -537,6 +537,9 @@ class TestFundsAttackHTTP(PortalFundsFixtures):
 			({"requested_amount": -5}, "negative"),
 			({"start_date": nowdate(), "end_date": add_days(nowdate(), -3)}, "cannot end before"),
 			({"requested_amount": 5000}, "cannot exceed the estimated cost"),
+			({"requested_amount": "nan", "estimated_cost": "nan"}, "must be a number"),
+			({"start_date": "2026-13-45"}, "date"),
+			({"expected_leads": "1e20"}, "Expected Leads"),
 			({"activity_type": "<b>Party</b>"}, "activity type"),
 		):
 			with self.subTest(values=values):
