@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.query_builder.functions import Sum
+from frappe.utils import escape_html, flt, validate_email_address
 
 from prm_app.channel_funds.funds import dec, engine_call, refresh_for
 from prm_app.engine import funds as rules
 from prm_app.ledger import fund_invoice
 from prm_app.permissions import require_manager
+from prm_app.utils import commit_job, company_currency_precision
 
 
 def require_approver() -> None:
@@ -46,7 +49,7 @@ def on_claim_approved(claim) -> None:
 	invoice = fund_invoice.make_claim_invoice(claim, fund)
 	claim.db_set({"purchase_invoice": invoice, "status": "Approved"})
 	set_request_claimed(claim.fund_request, flt(claim.claimed_amount))
-	import_proof_leads(claim)
+	queue_lead_import(claim)
 	refresh_for(claim.fund, claim.partner)
 
 
@@ -119,22 +122,42 @@ def on_purchase_invoice_cancel(pi, method=None) -> None:
 		claim.cancel()  # its own cancel finds the invoice already cancelled
 
 
+def paid_on_invoice(invoice: str) -> float:
+	"""What payments (Payment Entries, journals, a payout's netting) have settled of an invoice, from the
+	Payment Ledger; a debit note against it is a return, not a reimbursement."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	total = (
+		frappe.qb.from_(ple)
+		.select(Sum(ple.amount))
+		.where(
+			(ple.against_voucher_type == "Purchase Invoice")
+			& (ple.against_voucher_no == invoice)
+			& (ple.voucher_type != "Purchase Invoice")
+			& (ple.delinked == 0)
+		)
+		.run()[0][0]
+	)
+	return -flt(total)
+
+
 def refresh_reimbursed(invoices: list[str]) -> None:
-	"""A claim's reimbursed amount is what its invoice has been paid (grand total less outstanding, by
-	the Payment Ledger that ERPNext keeps the outstanding from); fully paid claims are Paid."""
+	"""A claim's reimbursed amount is what its invoice has been paid (by the Payment Ledger, that ERPNext
+	keeps the outstanding from); fully settled claims are Paid."""
 	for invoice in set(filter(None, invoices)):
 		claim = frappe.db.get_value("Purchase Invoice", invoice, "prm_fund_claim")
 		if not claim:
 			continue
 		values = frappe.db.get_value(
-			"Purchase Invoice", invoice, ["docstatus", "grand_total", "outstanding_amount"], as_dict=True
+			"Purchase Invoice", invoice, ["docstatus", "company", "outstanding_amount"], as_dict=True
 		)
-		paid = flt(values.grand_total) - flt(values.outstanding_amount) if values.docstatus == 1 else 0
 		stored = frappe.db.get_value("Fund Claim", claim, ["docstatus", "fund", "partner"], as_dict=True)
 		if stored.docstatus != 1:
 			continue
-		status = "Paid" if paid and flt(values.outstanding_amount) <= 0.005 else "Approved"
-		frappe.db.set_value("Fund Claim", claim, {"reimbursed_amount": flt(paid, 2), "status": status})
+		precision = company_currency_precision(values.company)
+		paid = flt(paid_on_invoice(invoice), precision) if values.docstatus == 1 else 0
+		settled = flt(values.outstanding_amount, precision) <= 0
+		status = "Paid" if paid > 0 and settled else "Approved"
+		frappe.db.set_value("Fund Claim", claim, {"reimbursed_amount": paid, "status": status})
 		refresh_for(stored.fund, stored.partner)
 
 
@@ -223,26 +246,139 @@ LEAD_COLUMNS = {
 }
 
 
-def import_proof_leads(claim) -> int:
-	"""Each row of the claim's lead list (CSV) becomes an ERPNext Lead tagged with the activity (fund
-	request) and the partner, unless a lead with that email exists. Returns the number created."""
-	created = 0
-	for proof in claim.proofs:
-		if proof.proof_type != "Lead list (CSV)" or not proof.file:
-			continue
-		file_doc = frappe.get_doc("File", {"file_url": proof.file})
-		content = file_doc.get_content()
-		if isinstance(content, bytes):
+MAX_LEAD_ROWS = 5000
+PHONE_LIKE = re.compile(r"^[+-][\d\s().-]*$")
+
+
+def column_key(header: str | None) -> str:
+	"""A lead list's column as a field key: "First Name", "first-name" and "first_name" alike."""
+	return re.sub(r"[\s-]+", "_", (header or "").strip().lower())
+
+
+def is_formula(value: str) -> bool:
+	"""A cell a spreadsheet would run as a formula when the leads are exported (CSV injection)."""
+	if not value:
+		return False
+	if value[0] in "=@\t\r":
+		return True
+	return value[0] in "+-" and not PHONE_LIKE.match(value)
+
+
+def lead_rows(content: bytes | str):
+	"""(line, lead values) of a lead list CSV, each checked: no formula, a valid email, at most
+	``MAX_LEAD_ROWS`` rows. Rows with no email and no name are skipped."""
+	if isinstance(content, bytes):
+		try:
 			content = content.decode("utf-8-sig")
-		for row in csv.DictReader(io.StringIO(content)):
-			values = {
-				LEAD_COLUMNS[k.strip().lower()]: (v or "").strip()
-				for k, v in row.items()
-				if k and k.strip().lower() in LEAD_COLUMNS
-			}
-			if not (values.get("email_id") or values.get("lead_name") or values.get("first_name")):
-				continue
-			if values.get("email_id") and frappe.db.exists("Lead", {"email_id": values["email_id"]}):
+		except UnicodeDecodeError:
+			frappe.throw(_("The lead list is not a UTF-8 CSV file."), title=_("Invalid File"))
+	reader = csv.DictReader(io.StringIO(content))
+	count = 0
+	for row in reader:
+		count += 1
+		if count > MAX_LEAD_ROWS:
+			frappe.throw(
+				_("The lead list has more than {0} rows: split it.").format(MAX_LEAD_ROWS),
+				title=_("Invalid File"),
+			)
+		cells = {column_key(k): (v or "").strip() for k, v in row.items() if isinstance(v, str | None)}
+		values = {LEAD_COLUMNS[k]: v for k, v in cells.items() if k in LEAD_COLUMNS}
+		for value in cells.values():  # the whole file: the manager opens it as proof
+			if is_formula(value):
+				frappe.throw(
+					_("Line {0} of the lead list: {1} starts like a spreadsheet formula; remove it.").format(
+						reader.line_num, escape_html(value[:60])
+					),
+					title=_("Invalid File"),
+				)
+		if values.get("email_id") and not validate_email_address(values["email_id"]):
+			frappe.throw(
+				_("Line {0} of the lead list: {1} is not a valid email address.").format(
+					reader.line_num, escape_html(values["email_id"][:60])
+				),
+				title=_("Invalid File"),
+			)
+		if not (values.get("email_id") or values.get("lead_name") or values.get("first_name")):
+			continue
+		yield reader.line_num, values
+
+
+def lead_list_files(claim):
+	for proof in claim.proofs:
+		if proof.proof_type == "Lead list (CSV)" and proof.file:
+			yield frappe.get_doc("File", {"file_url": proof.file})
+
+
+def validate_lead_lists(claim) -> None:
+	"""Check the claim's lead lists when the claim is saved, so that its approval never stops on them."""
+	for file_doc in lead_list_files(claim):
+		for _row in lead_rows(file_doc.get_content()):
+			pass
+
+
+LEADS_NOW = 100  # a longer lead list is imported by a background job after the approval
+
+
+def queue_lead_import(claim) -> None:
+	"""Import the claim's lead lists now when they are short, else in a background job (with progress)
+	once the approval is committed."""
+	rows = sum(1 for file_doc in lead_list_files(claim) for _row in lead_rows(file_doc.get_content()))
+	if rows <= LEADS_NOW:
+		import_proof_leads(claim)
+		return
+	frappe.enqueue(
+		"prm_app.channel_funds.claims.import_claim_leads",
+		queue="long",
+		timeout=3600,
+		job_id=f"prm-fund-claim-leads-{claim.name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		claim=claim.name,
+	)
+	frappe.msgprint(
+		_("The {0} leads of the lead list are imported in the background.").format(rows), alert=True
+	)
+
+
+def import_claim_leads(claim: str) -> int:
+	"""Background job: the approved claim's lead lists become Leads (idempotent: run again, it adds
+	nothing)."""
+	doc = frappe.get_doc("Fund Claim", claim)
+	if doc.docstatus != 1:
+		return 0
+	return import_proof_leads(doc, progress=True)
+
+
+def lead_exists(claim, values: dict) -> bool:
+	if values.get("email_id"):
+		return bool(frappe.db.exists("Lead", {"email_id": values["email_id"]}))
+	# ERPNext names a lead from its first and last name
+	name = values.get("lead_name") or " ".join(
+		filter(None, (values.get("first_name"), values.get("last_name")))
+	)
+	return bool(
+		frappe.db.exists(
+			"Lead",
+			{"prm_fund_request": claim.fund_request, "lead_name": name, "email_id": ("is", "not set")},
+		)
+	)
+
+
+def import_proof_leads(claim, progress: bool = False) -> int:
+	"""Each row of the claim's lead list (CSV) becomes an ERPNext Lead tagged with the activity (fund
+	request) and the partner, unless that lead exists (same email; without email, same name on the same
+	activity). Returns the number created."""
+	created = 0
+	campaign = frappe.db.get_value("Fund Request", claim.fund_request, "campaign")
+	for file_doc in lead_list_files(claim):
+		for line, values in lead_rows(file_doc.get_content()):
+			if progress and line % 100 == 0:
+				frappe.publish_progress(
+					min(line * 100 / MAX_LEAD_ROWS, 99),
+					title=_("Importing the leads of claim {0}").format(claim.name),
+					description=str(line),
+				)
+			if lead_exists(claim, values):
 				continue
 			if not values.get("first_name") and not values.get("lead_name"):
 				values["first_name"] = values["email_id"]
@@ -255,12 +391,13 @@ def import_proof_leads(claim) -> int:
 					"prm_partner": claim.partner,
 				}
 			)
-			campaign = frappe.db.get_value("Fund Request", claim.fund_request, "campaign")
 			if campaign and lead.meta.has_field("campaign_name"):
 				lead.campaign_name = campaign
 			lead.flags.ignore_permissions = True
 			lead.insert()
 			created += 1
+			if progress and created % 500 == 0:
+				commit_job()
 	if created:
-		claim.db_set("leads_imported", created)
+		claim.db_set("leads_imported", frappe.db.count("Lead", {"prm_fund_request": claim.fund_request}))
 	return created

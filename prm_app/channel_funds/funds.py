@@ -3,6 +3,7 @@ documents, manual adjustments, request decisions and expiry. Rules are in ``prm_
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import frappe
@@ -16,9 +17,29 @@ from prm_app.engine.money import to_decimal
 from prm_app.permissions import require_manager
 from prm_app.utils import commit_job, company_currency_precision, engine_error_message, rounding_method
 
+MAX_AMOUNT = 999_999_999_999  # a Currency column holds 12 digits before the decimal point
+
 
 def dec(value) -> Decimal:
 	return to_decimal(flt(value))
+
+
+def check_amount_size(label: str, value) -> None:
+	"""Refuse an amount the database cannot hold (a clear error instead of the column's overflow)."""
+	if not math.isfinite(flt(value)):
+		frappe.throw(_("{0} must be a number.").format(_(label)), title=_("Invalid Amount"))
+	if abs(flt(value)) > MAX_AMOUNT:
+		frappe.throw(
+			_("{0} {1} is too large: at most {2}.").format(
+				_(label), frappe.format(flt(value), "Float"), frappe.format(MAX_AMOUNT, "Float")
+			),
+			title=_("Invalid Amount"),
+		)
+
+
+def check_amounts(doc, fields) -> None:
+	for field in fields:
+		check_amount_size(doc.meta.get_label(field), doc.get(field))
 
 
 def engine_call(function, *args, title=None, **kwargs):
@@ -166,7 +187,10 @@ def refresh_fund_total(fund: str) -> None:
 	"""The fund's allocated amount: its allocations with their adjustments."""
 	allocation = frappe.qb.DocType("Fund Allocation")
 	total = (
-		frappe.qb.from_(allocation).select(Sum(allocation.allocated)).where(allocation.fund == fund).run()[0][0]
+		frappe.qb.from_(allocation)
+		.select(Sum(allocation.allocated))
+		.where(allocation.fund == fund)
+		.run()[0][0]
 	)
 	frappe.db.set_value("Fund", fund, "allocated_amount", flt(total), update_modified=False)
 
@@ -179,6 +203,15 @@ def adjust_allocation(fund: str, partner: str, amount: float, reason: str) -> st
 		frappe.throw(_("Give the reason for the adjustment."), title=_("Reason Required"))
 	if not flt(amount):
 		frappe.throw(_("An adjustment needs an amount."))
+	check_amount_size("Amount", amount)
+	allocated = balance_of(fund, partner).allocated if allocation_of(fund, partner) else Decimal(0)
+	if allocated + dec(amount) < 0:
+		frappe.throw(
+			_("The allocation of partner {0} cannot go below zero: {1} is allocated.").format(
+				partner, frappe.format(flt(allocated), "Float")
+			),
+			title=_("Invalid Amount"),
+		)
 	doc = frappe.get_doc("Fund", fund)
 	doc.check_permission("write")
 	doc.append(
@@ -293,6 +326,15 @@ def approve_request(name: str, amount: float | None = None, override_reason: str
 
 	def approve(doc):
 		expect(doc, rules.SUBMITTED, _("Only a submitted request can be approved."))
+		if doc.expires_on and getdate(doc.expires_on) < getdate(nowdate()):
+			frappe.throw(
+				_("The claim window of request {0} ended on {1}.").format(
+					doc.name, frappe.format(doc.expires_on, "Date")
+				),
+				title=_("Request Expired"),
+			)
+		if amount not in (None, ""):
+			check_amount_size("Amount", amount)
 		approved = dec(doc.requested_amount if amount in (None, "") else amount)
 		status = engine_call(rules.check_approval, dec(doc.requested_amount), approved)
 		available = balance_of(doc.fund, doc.partner, exclude_request=doc.name).available

@@ -92,11 +92,47 @@ def cancel_claim_invoice(claim) -> None:
 		frappe.delete_doc("Purchase Invoice", pi.name, ignore_permissions=True, force=True)
 
 
-def make_accrual_journal(company: str, posting_date, rows: list[dict], accrual_account: str, remark: str):
+ACCRUAL_KEY = "MDF-ACCRUAL:{0}:{1}"  # the accrual's Reference No: period end, fund (* for all)
+
+
+def existing_accrual(company: str, posting_date, fund: str | None) -> tuple[str, str | None] | None:
+	"""The live accrual (and its reversal) already posted for this period end and fund. An accrual of
+	all the company's funds and one of a single fund overlap: posting one over the other is refused."""
+	key = ACCRUAL_KEY.format(posting_date, fund or "*")
+	for je in frappe.get_all(
+		"Journal Entry",
+		filters={
+			"company": company,
+			"docstatus": 1,
+			"cheque_no": ("like", ACCRUAL_KEY.format(posting_date, "%")),
+		},
+		fields=["name", "cheque_no"],
+		order_by="creation",
+	):
+		if je.cheque_no == key:
+			reversal = frappe.db.get_value("Journal Entry", {"reversal_of": je.name, "docstatus": 1})
+			return je.name, reversal
+		if not fund or je.cheque_no.endswith(":*"):
+			frappe.throw(
+				_("The open commitments at {0} are already accrued in {1}: cancel it first.").format(
+					posting_date, je.name
+				),
+				title=_("Already Accrued"),
+			)
+	return None
+
+
+def make_accrual_journal(
+	company: str, posting_date, rows: list[dict], accrual_account: str, remark: str, fund: str | None = None
+):
 	"""The period-end accrual of open commitments and its reversal on the first day of the next period.
-	``rows``: (expense_account, cost_center, amount) per fund. Returns (accrual, reversal) names."""
+	``rows``: (expense_account, cost_center, amount) per fund. Returns (accrual, reversal) names;
+	idempotent: an accrual already posted for the period end and fund is returned, not posted again."""
 	from prm_app.commissions import open_posting_date
 
+	existing = existing_accrual(company, posting_date, fund)
+	if existing:
+		return existing
 	rows = [r for r in rows if flt(r["amount"]) > 0]
 	if not rows:
 		frappe.throw(_("There are no open commitments to accrue."))
@@ -113,6 +149,9 @@ def make_accrual_journal(company: str, posting_date, rows: list[dict], accrual_a
 				"reversal_of": reversal_of,
 			}
 		)
+		if not reverse:
+			je.cheque_no = ACCRUAL_KEY.format(posting_date, fund or "*")
+			je.cheque_date = date
 		debit, credit = (
 			("credit_in_account_currency", "debit_in_account_currency")
 			if reverse

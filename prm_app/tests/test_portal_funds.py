@@ -14,7 +14,9 @@ CREATE_CLAIM = "prm_app.channel_funds.portal_api.create_claim"
 RESUBMIT = "prm_app.channel_funds.portal_api.resubmit_request"
 
 
-class TestPortalFunds(PortalFixtures):
+class PortalFundsFixtures(PortalFixtures):
+	"""The portal fixtures with an allocation of 4,000.00 to partner A on B's fund."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -31,6 +33,8 @@ class TestPortalFunds(PortalFixtures):
 		frappe.db.commit()  # nosemgrep: undo what the tests committed through the server
 		super().tearDownClass()
 
+
+class TestPortalFunds(PortalFundsFixtures):
 	def request_args(self, **values):
 		return {
 			"fund": self.fund,

@@ -6,11 +6,14 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate
 
+MAX_CLAIM_WINDOW_DAYS = 3660  # ten years: a request's claim-by date stays a date
+
 
 class Fund(Document):
 	def validate(self):
 		self.set_claim_window()
 		self.validate_period()
+		self.validate_company()
 		self.validate_amounts()
 		self.validate_accounts()
 		self.keep_adjustment_log()
@@ -30,13 +33,29 @@ class Fund(Document):
 		):
 			frappe.throw(_("Revenue From cannot be after Revenue To."), title=_("Invalid Period"))
 
+	def validate_company(self):
+		"""A fund's allocations, requests and claims are its company's: the company never changes under them."""
+		if self.is_new() or not self.has_value_changed("company"):
+			return
+		if frappe.db.exists("Fund Allocation", {"fund": self.name}):
+			frappe.throw(
+				_("The company of a fund with allocations cannot be changed."), title=_("Not Permitted")
+			)
+
 	def validate_amounts(self):
+		from prm_app.channel_funds.funds import check_amount_size, check_amounts
+
+		check_amounts(self, ("total_amount", "amount_per_partner", "cap_per_partner"))
+		for row in self.tier_amounts:
+			check_amount_size("Amount", row.amount)
 		if flt(self.total_amount) < 0:
 			frappe.throw(_("The total amount of a fund cannot be negative."))
 		if not 0 <= flt(self.coop_share) <= 100:
 			frappe.throw(_("The co-op share must be between 0 and 100 percent."))
 		if int(self.claim_window_days or 0) < 0:
 			frappe.throw(_("The claim window cannot be negative."))
+		if int(self.claim_window_days or 0) > MAX_CLAIM_WINDOW_DAYS:
+			frappe.throw(_("The claim window cannot be longer than {0} days.").format(MAX_CLAIM_WINDOW_DAYS))
 
 	def validate_accounts(self):
 		for field, root_type in (("expense_account", "Expense"), ("cost_center", None)):

@@ -19,6 +19,7 @@ class FundClaim(Document):
 		self.set_request_values()
 		self.validate_single_claim()
 		self.validate_amounts()
+		claims.validate_lead_lists(self)
 		self.set_status()
 
 	def before_submit(self):
@@ -72,6 +73,9 @@ class FundClaim(Document):
 			)
 
 	def validate_amounts(self):
+		from prm_app.channel_funds.funds import check_amounts
+
+		check_amounts(self, ("actual_cost", "claimed_amount"))
 		coop_share = frappe.db.get_value("Fund", self.fund, "coop_share")
 		precision = self.precision("claimed_amount")
 		limit = claims.engine_limit(self.approved_on_request, self.actual_cost, coop_share, precision)

@@ -52,6 +52,11 @@ class FundRequest(Document):
 			frappe.throw(_("The activity cannot end before it starts."), title=_("Invalid Dates"))
 
 	def validate_amounts(self):
+		from prm_app.channel_funds.funds import check_amounts
+
+		check_amounts(
+			self, ("estimated_cost", "requested_amount", "partner_contribution", "expected_pipeline")
+		)
 		for field in ("estimated_cost", "requested_amount", "partner_contribution", "expected_pipeline"):
 			if flt(self.get(field)) < 0:
 				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(field))))

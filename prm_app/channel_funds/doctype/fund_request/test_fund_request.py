@@ -13,14 +13,14 @@ IGNORE_TEST_RECORD_DEPENDENCIES = test_ignore  # the name Frappe v16 reads
 class TestFundRequest(FundsCase):
 	def test_expiry_releases_the_reserve(self):
 		request = make_request(
-			self.fund, self.partner, start_date=add_days(nowdate(), -45), end_date=add_days(nowdate(), -40)
-		)  # claim window 30 days
+			self.fund, self.partner, start_date=add_days(nowdate(), -10), end_date=add_days(nowdate(), -5)
+		)  # claim window 30 days: approved in time, expired 26 days later
 		funds.approve_request(request)
 		self.assertBalance(reserved=3000, available=2000)
 		self.assertEqual(
-			frappe.db.get_value("Fund Request", request, "expires_on").isoformat(), add_days(nowdate(), -10)
+			frappe.db.get_value("Fund Request", request, "expires_on").isoformat(), add_days(nowdate(), 25)
 		)
-		self.assertEqual(funds.expire_requests(), [request])
+		self.assertEqual(funds.expire_requests(add_days(nowdate(), 26)), [request])
 		self.assertEqual(frappe.db.get_value("Fund Request", request, "status"), "Expired")
 		self.assertBalance(reserved=0, available=5000)
 		with self.assertRaises(frappe.ValidationError):

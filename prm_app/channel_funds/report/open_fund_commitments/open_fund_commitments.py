@@ -92,6 +92,7 @@ def make_accrual(company: str, period_end: str, accrual_account: str, fund: str 
 		[{"expense_account": a, "cost_center": c, "amount": v} for (a, c), v in totals.items()],
 		accrual_account,
 		_("Accrual of open market development fund commitments at {0}").format(period_end),
+		fund=fund or None,
 	)
 	return {"accrual": accrual, "reversal": reversal}
 
