@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_months, flt, get_first_day, getdate, nowdate
+from frappe.utils import add_days, add_months, flt, get_first_day, getdate, nowdate
 
 from prm_app.commissions import lines_by_commission
 from prm_app.l10n import prm_date, prm_money, prm_month, prm_number
@@ -210,18 +210,15 @@ PAST_MONTHS_SECONDS = 10 * 60
 
 
 def past_months(partner: str, start) -> dict[str, float]:
-	"""{YYYY-MM: commission} from ``start`` to the end of last month, summed per day in the order of the
-	(partner, docstatus, posting_date, total) index, then per month."""
+	"""{YYYY-MM: commission} from ``start`` to the end of last month: the partner's per-day totals
+	(``prm_app.daily_totals``, at most one row a day), summed per month."""
 	key = f"prm:portal:past_months:{partner}:{start}:{nowdate()}"
 	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is not None:
 		return cached
-	rows = frappe.db.sql(
-		"""select posting_date, sum(total) from `tabPartner Commission`
-		where partner = %s and docstatus = 1 and posting_date >= %s and posting_date < %s
-		group by posting_date order by posting_date""",
-		(partner, start, get_first_day(nowdate())),
-	)
+	from prm_app.daily_totals import commission_by_day
+
+	rows = commission_by_day(partner, start, add_days(get_first_day(nowdate()), -1))
 	by_month: dict[str, float] = {}
 	for day, total in rows:
 		month = getdate(day).strftime("%Y-%m")
