@@ -142,3 +142,15 @@ def commission_by_day(partner: str, from_date, to_date) -> list[tuple]:
 		group by day order by day""",
 		(partner, from_date, to_date),
 	)
+
+
+def commission_split(partner: str, from_date, to_date) -> tuple[float, float]:
+	"""(earned, clawed back) of one partner, ``from_date`` <= day <= ``to_date``."""
+	row = frappe.db.sql(
+		f"""select coalesce(sum(case when kind = 'earned' then amount end), 0),
+			coalesce(sum(case when kind = 'clawed_back' then amount end), 0)
+		from `{TABLE}`
+		where ref = %s and kind in ('earned', 'clawed_back') and day between %s and %s""",
+		(partner, from_date, to_date),
+	)[0]
+	return row[0], row[1]
