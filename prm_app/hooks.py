@@ -52,12 +52,15 @@ doc_events = {
 			"prm_app.events.sales_invoice.on_submit",
 			"prm_app.events.deal_registration.sales_invoice_on_submit",
 			"prm_app.payment_commission.on_payment_event",
+			"prm_app.daily_totals.on_invoice_change",
 		],
 		"on_cancel": [
 			"prm_app.events.sales_invoice.on_cancel",
 			"prm_app.events.deal_registration.sales_invoice_on_cancel",
 			"prm_app.payment_commission.on_payment_event",
+			"prm_app.daily_totals.on_invoice_change",
 		],
+		"on_update_after_submit": "prm_app.daily_totals.on_invoice_change",
 	},
 	"Quotation": {
 		"validate": "prm_app.events.deal_registration.quotation_validate",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_months, flt, get_first_day, getdate, nowdate
+from frappe.utils import add_days, add_months, flt, get_first_day, getdate, nowdate
 
 from prm_app.commissions import lines_by_commission
 from prm_app.l10n import prm_date, prm_money, prm_month, prm_number
@@ -124,27 +124,20 @@ def commission_summary(partner: frappe._dict, from_date, to_date) -> frappe._dic
 	"""The period's money as the Partner Statement of the same period states it: earned (commissions
 	posted in the period), clawed back (clawbacks posted in it), paid (payments posted in it, from the
 	Payment Ledger: what was paid this month, whatever month the commission was earned in), the balance
-	owed to the partner (``supplier_balance``). Aggregates only, read from Partner Commission's composite
-	index (``on_doctype_update``) and the Payment Ledger's party index. What is payable now (a sum over
+	owed to the partner (``supplier_balance``). Aggregates only, read from the partner's per-day totals
+	(``prm_app.daily_totals``) and the Payment Ledger's party index. What is payable now (a sum over
 	every unpaid commission) is on the payouts page, not on the dashboard."""
+	from prm_app.daily_totals import commission_split
 	from prm_app.reconciliation import payments_against_commissions
 
-	row = frappe.db.sql(
-		"""select
-			coalesce(sum(case when total > 0 then total end), 0) as earned,
-			coalesce(sum(case when total < 0 then total end), 0) as clawed_back
-		from `tabPartner Commission`
-		where partner = %(partner)s and docstatus = 1 and posting_date between %(from)s and %(to)s""",
-		{"partner": partner.name, "from": from_date, "to": to_date},
-		as_dict=True,
-	)[0]
+	earned, clawed_back = commission_split(partner.name, from_date, to_date)
 	paid = sum(
 		r.amount for r in payments_against_commissions(partner.company, partner.name, from_date, to_date)
 	)
 	return frappe._dict(
-		earned=flt(row.earned, 2),
-		clawed_back=flt(row.clawed_back, 2),
-		accrued=flt(flt(row.earned) + flt(row.clawed_back), 2),
+		earned=flt(earned, 2),
+		clawed_back=flt(clawed_back, 2),
+		accrued=flt(flt(earned) + flt(clawed_back), 2),
 		paid=flt(paid, 2) + 0.0,
 		balance=supplier_balance(partner, to_date),
 	)
@@ -210,18 +203,15 @@ PAST_MONTHS_SECONDS = 10 * 60
 
 
 def past_months(partner: str, start) -> dict[str, float]:
-	"""{YYYY-MM: commission} from ``start`` to the end of last month, summed per day in the order of the
-	(partner, docstatus, posting_date, total) index, then per month."""
+	"""{YYYY-MM: commission} from ``start`` to the end of last month: the partner's per-day totals
+	(``prm_app.daily_totals``, at most one row a day), summed per month."""
 	key = f"prm:portal:past_months:{partner}:{start}:{nowdate()}"
 	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is not None:
 		return cached
-	rows = frappe.db.sql(
-		"""select posting_date, sum(total) from `tabPartner Commission`
-		where partner = %s and docstatus = 1 and posting_date >= %s and posting_date < %s
-		group by posting_date order by posting_date""",
-		(partner, start, get_first_day(nowdate())),
-	)
+	from prm_app.daily_totals import commission_by_day
+
+	rows = commission_by_day(partner, start, add_days(get_first_day(nowdate()), -1))
 	by_month: dict[str, float] = {}
 	for day, total in rows:
 		month = getdate(day).strftime("%Y-%m")

@@ -21,6 +21,7 @@ import pandas as pd
 from frappe import _
 from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
+from prm_app import daily_totals
 from prm_app.engine import EngineError
 from prm_app.engine.tiers import DEMOTION, NONE, PROMOTION, TierCriteria, evaluate_tiers
 from prm_app.permissions import require_manager
@@ -128,6 +129,25 @@ def load_invoices(partners: list[str] | None, since: date, as_of: date) -> tuple
 	return rows[~is_return], rows[is_return]
 
 
+def load_invoices_of(partners: list[str], since: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+	"""``load_invoices`` for the given partners, from the per-day totals (``prm_app.daily_totals``): the
+	same rows (partner, day, is_return, sum), read from one row a day of each partner instead of from
+	every invoice."""
+	rows = frappe.db.sql(
+		f"""select p.name as partner, d.day as posting_date, d.kind = 'return' as is_return,
+			d.amount as base_net_amount
+		from `{daily_totals.TABLE}` d
+		join `tabPartner` p on d.ref = p.sales_partner and d.company = p.company
+		where p.name in %(partners)s and d.kind in ('invoice', 'return')
+			and d.day > %(since)s and d.day <= %(as_of)s""",
+		{"partners": tuple(partners or [""]), "since": since, "as_of": as_of},
+		as_dict=True,
+	)
+	rows = _frame(rows, ["partner", "posting_date", "is_return", "base_net_amount"])
+	is_return = rows["is_return"].astype(bool)
+	return rows[~is_return], rows[is_return]
+
+
 def load_registrations(partners: list[str] | None, since: date, as_of: date) -> pd.DataFrame:
 	columns = ["partner", "status", "won_on"]
 	filters = {"status": "Won", "won_on": ("between", [add_days(since, 1), as_of])}
@@ -174,7 +194,11 @@ def evaluate(as_of: date | str | None = None, partners: list[str] | None = None)
 	names = None if partners is None else list(partner_frame["partner"])
 	longest = max([t.window_months for t in tiers] or [12])
 	since = getdate(add_months(as_of, -longest))
-	invoices, returns = load_invoices(names, since, as_of)
+	# one partner (the portal, the Partner form) or a few: the per-day totals, not every invoice
+	if names is None:
+		invoices, returns = load_invoices(names, since, as_of)
+	else:
+		invoices, returns = load_invoices_of(names, since, as_of)
 	try:
 		return evaluate_tiers(
 			tiers,

@@ -6,7 +6,7 @@ from frappe.model.document import Document
 from frappe.model.naming import make_autoname
 from frappe.utils import flt, getdate
 
-from prm_app import payouts
+from prm_app import daily_totals, payouts
 from prm_app.ledger.commission_journal import (
 	accrual_journal_of,
 	cancel_commission_journal,
@@ -59,6 +59,7 @@ class PartnerCommission(Document):
 
 	def on_submit(self):
 		self.post_journal_entry()
+		daily_totals.on_commission_change(self)
 		if self.total < 0 or self.against_commission:
 			self.refresh_payment_status()  # a clawback settles against an accrual: both change
 		# a new accrual is all outstanding: its status was set in validate, no ledger read needed
@@ -68,6 +69,7 @@ class PartnerCommission(Document):
 		cancel_commission_journal(self)
 		self.set_status(update=True)
 		self.refresh_payment_status()
+		daily_totals.on_commission_change(self)
 
 	def set_totals(self):
 		precision = self.precision("total")
@@ -191,6 +193,8 @@ def on_doctype_update():
 	frappe.db.add_index(
 		"Partner Commission", ["partner", "docstatus", "posting_date", "total"], "prm_partner_period_total"
 	)
+	# one partner's commissions and invoices per day (prm_app.daily_totals)
+	daily_totals.ensure_table()
 	frappe.db.add_index(
 		"Partner Commission",
 		["partner", "status", "docstatus", "outstanding_amount"],
