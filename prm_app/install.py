@@ -250,6 +250,7 @@ def compile_translations():
 
 def before_uninstall():
 	delete_custom_fields()
+	frappe.db.sql_ddl("drop table if exists `prm_daily_total`")  # prm_app.daily_totals: no DocType of its own
 	frappe.delete_doc_if_exists("Workflow", "Special Price Approval")  # special pricing (issue 15)
 	remove_desk_records()
 	for name in frappe.get_all("Custom Field", filters={"dt": ("in", DIMENSION_DOCTYPES)}, pluck="name"):
