@@ -33,8 +33,9 @@ class TestTierFastPath(PRMTestCase):
 			self.gold,
 			{"min_revenue": 4000, "min_won_deals": 1, "evaluation_window_months": 12, "grace_count": 1},
 		)
-		self.a = make_partner("_PRM FP Partner A", tier=self.silver)
-		self.b = make_partner("_PRM FP Partner B", tier=self.gold)
+		# established partners (2020): a new one is never demoted in its first window (grace)
+		self.a = make_partner("_PRM FP Partner A", tier=self.silver, partnership_start_date="2020-01-01")
+		self.b = make_partner("_PRM FP Partner B", tier=self.gold, partnership_start_date="2020-01-01")
 
 	def tearDown(self):
 		frappe.db.rollback()
