@@ -396,3 +396,19 @@ def own_partner(doctype: str, user: str | None = None) -> str | None:
 		return None
 	partners = partners_seeing(user, doctype)
 	return partners[0] if partners else None
+
+
+def partner_managers() -> list[str]:
+	"""Enabled users with the Partner Manager role (Administrator when there is none)."""
+	users = frappe.get_all(
+		"Has Role",
+		filters={
+			"role": "Partner Manager",
+			"parenttype": "User",
+			"parent": ("not in", ("Administrator", "Guest")),
+		},
+		pluck="parent",
+		distinct=True,
+	)
+	enabled = frappe.get_all("User", filters={"name": ("in", users or [""]), "enabled": 1}, pluck="name")
+	return sorted(enabled) or ["Administrator"]

@@ -17,7 +17,7 @@ from frappe.utils import add_days, add_months, flt, get_first_day, getdate, nowd
 
 from prm_app.commissions import lines_by_commission
 from prm_app.l10n import prm_date, prm_money, prm_month, prm_number
-from prm_app.permissions import is_partner_user, partner_roles_of
+from prm_app.permissions import is_partner_user, partner_managers, partner_roles_of
 from prm_app.statement import STATEMENT_LINE_FIELDS
 
 # which partner_role may open which area of the portal (Admin: all)
@@ -289,8 +289,6 @@ def onboarding(partner: frappe._dict, data: frappe._dict) -> list[dict]:
 
 def channel_manager() -> frappe._dict | None:
 	"""Who the partner can write to: the first enabled Partner Manager (staff, not Administrator)."""
-	from prm_app.api.portal import partner_managers
-
 	key = "prm:portal:channel_manager"
 	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is None:

@@ -21,6 +21,7 @@ from frappe import _
 from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, validate_email_address
 
 from prm_app import portal
+from prm_app.permissions import partner_managers
 from prm_app.security import client_address, validate_plain_name
 
 PARTNER_ROLES = ("Admin", "Sales", "Finance")
@@ -385,21 +386,6 @@ def assign_to_managers(doctype: str, name: str, description: str) -> list[str]:
 			}
 		).insert(ignore_permissions=True)
 	return managers
-
-
-def partner_managers() -> list[str]:
-	users = frappe.get_all(
-		"Has Role",
-		filters={
-			"role": "Partner Manager",
-			"parenttype": "User",
-			"parent": ("not in", ("Administrator", "Guest")),
-		},
-		pluck="parent",
-		distinct=True,
-	)
-	enabled = frappe.get_all("User", filters={"name": ("in", users or [""]), "enabled": 1}, pluck="name")
-	return sorted(enabled) or ["Administrator"]
 
 
 @frappe.whitelist(methods=["POST"])

@@ -73,7 +73,7 @@ class TestPortalPages(PRMTestCase):
 		self.assertTrue(checklist, "no getting-started checklist")
 		for step in ("Complete your company profile", "Register your first deal", "Invite your colleagues"):
 			self.assertIn(step, checklist.group(0))
-		from prm_app.api.portal import partner_managers
+		from prm_app.permissions import partner_managers
 
 		manager = next(u for u in partner_managers() if u != "Administrator")  # MANAGER, or an earlier one
 		self.assertIn(f'href="mailto:{manager}"', html)
