@@ -409,7 +409,9 @@ class TestAttribution(DealRegistrationCase):
 		self.assertEqual((reg.company, opportunity.company), (COMPANY, COMPANY))
 
 		quotation = make_quotation(opportunity.name)
-		quotation.items[0].rate = 1000
+		# the quotation at 1,000: with an Item Price for the item, v16 maps the opportunity's rate as a margin
+		# over the price list, which would be added again to a rate set by hand
+		quotation.items[0].update({"margin_type": "", "margin_rate_or_amount": 0, "rate": 1000})
 		quotation.insert(ignore_permissions=True)
 		quotation.submit()
 		self.assertEqual(quotation.deal_registration, reg.name)
