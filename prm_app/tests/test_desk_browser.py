@@ -47,6 +47,14 @@ DESKTOP, PHONE = portal_browser.DESKTOP, portal_browser.MOBILE
 # besides the portal test's: Frappe plays a sound after a save, which headless Chromium refuses without a
 # user gesture
 IGNORED_CONSOLE = (*portal_browser.IGNORED_CONSOLE, "play() failed because the user didn't interact")
+# Frappe's own desk bundle, now and then, while a dashboard re-renders its charts (seen on v15 and v16 in the
+# Channel Overview step and on a new site's first landing; no prm_app code on the stack): ignored only when it
+# comes from Frappe's desk bundle itself
+FRAPPE_DESK_RACES = ("Failed to execute 'removeChild' on 'Node'",)
+
+
+def frappe_desk_race(message: str) -> bool:
+	return "/assets/frappe/dist/js/desk.bundle" in message and any(r in message for r in FRAPPE_DESK_RACES)
 
 
 def require_browser() -> None:
@@ -168,7 +176,9 @@ class TestDeskBrowser(PRMTestCase):
 		errors = [
 			entry["message"]
 			for entry in self.driver.get_log("browser")
-			if entry["level"] == "SEVERE" and not any(s in entry["message"] for s in IGNORED_CONSOLE)
+			if entry["level"] == "SEVERE"
+			and not any(s in entry["message"] for s in IGNORED_CONSOLE)
+			and not frappe_desk_race(entry["message"])
 		]
 		self.assertEqual(errors, [], step)
 
