@@ -633,6 +633,29 @@ def approve_application(partner: str) -> dict:
 	return approve(partner)
 
 
+def checked_upload(upload, allowed: set | frozenset) -> tuple[str, bytes]:
+	"""(file name, content) of an uploaded file whose type is allowed and size at most MAX_UPLOAD; a PDF
+	must be readable (v16's File parses every PDF, looking for JavaScript, and fails with a server error on
+	one it cannot read; v15 stored it as it came: on both, an unreadable PDF is refused with a message)."""
+	filename = (upload.filename or "").strip()
+	extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+	if extension not in allowed:
+		frappe.throw(
+			_("Files of type {0} are not allowed. Allowed: {1}.").format(
+				escape_html(extension or "-"), ", ".join(sorted(allowed))
+			),
+			title=_("File Type Not Allowed"),
+		)
+	content = upload.stream.read(MAX_UPLOAD + 1)
+	if len(content) > MAX_UPLOAD:
+		frappe.throw(
+			_("The file is larger than {0} MB.").format(cint(MAX_UPLOAD / 1048576)), title=_("File Too Large")
+		)
+	if extension == "pdf" and not readable_pdf(content):
+		frappe.throw(_("The file is not a readable PDF."), title=_("Invalid File"))
+	return filename, content
+
+
 @frappe.whitelist(methods=["POST"])
 def upload_deal_attachment(name: str) -> dict:
 	"""Attach a file (PDF, image, office document; at most MAX_UPLOAD bytes) to one of the partner's own
@@ -644,24 +667,7 @@ def upload_deal_attachment(name: str) -> dict:
 	upload = files.get("file") if files else None
 	if not upload:
 		frappe.throw(_("Choose a file."))
-	filename = (upload.filename or "").strip()
-	extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-	if extension not in ALLOWED_EXTENSIONS:
-		frappe.throw(
-			_("Files of type {0} are not allowed. Allowed: {1}.").format(
-				escape_html(extension or "-"), ", ".join(sorted(ALLOWED_EXTENSIONS))
-			),
-			title=_("File Type Not Allowed"),
-		)
-	content = upload.stream.read(MAX_UPLOAD + 1)
-	if len(content) > MAX_UPLOAD:
-		frappe.throw(
-			_("The file is larger than {0} MB.").format(cint(MAX_UPLOAD / 1048576)), title=_("File Too Large")
-		)
-	if extension == "pdf" and not readable_pdf(content):
-		# v16's File parses every PDF (looking for JavaScript) and fails with a server error on one it
-		# cannot read; v15 stored it as it came: on both, an unreadable PDF is refused with a message
-		frappe.throw(_("The file is not a readable PDF."), title=_("Invalid File"))
+	filename, content = checked_upload(upload, ALLOWED_EXTENSIONS)
 	file = frappe.get_doc(
 		{
 			"doctype": "File",

@@ -9,7 +9,7 @@ from frappe import _
 from frappe.utils import cint, escape_html, flt
 
 from prm_app import portal
-from prm_app.api.portal import ALLOWED_EXTENSIONS, MAX_UPLOAD, _clean, readable_pdf
+from prm_app.api.portal import ALLOWED_EXTENSIONS, _clean, checked_upload
 from prm_app.channel_funds import claims
 from prm_app.channel_funds.doctype.fund_request.fund_request import send_for_approval
 from prm_app.engine import funds as rules
@@ -198,24 +198,8 @@ def proof_uploads() -> list[tuple[str, str, bytes]]:
 		upload = files.get(key) if files else None
 		if not upload:
 			continue
-		filename = (upload.filename or "").strip()
-		extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 		allowed = {"csv"} if key == "lead_list" else PROOF_EXTENSIONS & ALLOWED_EXTENSIONS - {"csv"}
-		if extension not in allowed:
-			frappe.throw(
-				_("Files of type {0} are not allowed. Allowed: {1}.").format(
-					escape_html(extension or "-"), ", ".join(sorted(allowed))
-				),
-				title=_("File Type Not Allowed"),
-			)
-		content = upload.stream.read(MAX_UPLOAD + 1)
-		if len(content) > MAX_UPLOAD:
-			frappe.throw(
-				_("The file is larger than {0} MB.").format(cint(MAX_UPLOAD / 1048576)),
-				title=_("File Too Large"),
-			)
-		if extension == "pdf" and not readable_pdf(content):
-			frappe.throw(_("The file is not a readable PDF."), title=_("Invalid File"))
+		filename, content = checked_upload(upload, allowed)
 		out.append((proof_type, filename, content))
 	if not any(proof_type == "Invoice" for proof_type, _name, _content in out):
 		frappe.throw(_("Attach the proof of performance to the claim."), title=_("Proof Missing"))
