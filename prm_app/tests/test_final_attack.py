@@ -1,0 +1,152 @@
+"""Final adversarial review of the session's money paths, as an auditor: GL Entry / Payment Ledger Entry
+rows and the portal's figures recomputed by hand (plain arithmetic, no prm_app helper) and compared with
+what prm_app posts and shows; and one partner's figures that must never include another partner's."""
+
+import frappe
+from frappe.tests.utils import change_settings
+from frappe.utils import add_days, flt, get_first_day, nowdate
+
+from prm_app.channel_funds import funds
+from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
+from prm_app.tests.utils import COMPANY, account, make_invoice, make_partner, make_plan, make_return
+
+
+def live_gl(voucher_type: str, voucher_no: str) -> list[tuple]:
+	rows = frappe.db.sql(
+		"""select account, party, against_voucher, debit, credit from `tabGL Entry`
+		where voucher_type = %s and voucher_no = %s and is_cancelled = 0""",
+		(voucher_type, voucher_no),
+		as_dict=True,
+	)
+	return sorted((r.account, r.party or None, flt(r.debit, 2), flt(r.credit, 2)) for r in rows)
+
+
+def supplier_gl_balance(supplier: str) -> float:
+	"""Credit minus debit of the supplier on Creditors over every live GL Entry (what the vendor owes)."""
+	return flt(
+		frappe.db.sql(
+			"""select coalesce(sum(credit - debit), 0) from `tabGL Entry`
+			where party_type = 'Supplier' and party = %s and account = %s and is_cancelled = 0""",
+			(supplier, account("Creditors")),
+		)[0][0],
+		2,
+	)
+
+
+def voucher_outstanding(voucher_type: str, voucher_no: str) -> float:
+	return flt(
+		frappe.db.sql(
+			"""select coalesce(sum(amount), 0) from `tabPayment Ledger Entry`
+			where against_voucher_type = %s and against_voucher_no = %s and delinked = 0""",
+			(voucher_type, voucher_no),
+		)[0][0],
+		2,
+	)
+
+
+class TestFinalAttackLedger(FundsCase):
+	def setUp(self):
+		super().setUp()
+		plan = make_plan("_PRM Final Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.partner.commission_plan = plan
+		self.partner.save()
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_claim_commission_and_open_clawback_in_one_payout(self):
+		"""By hand: an invoice of 1,000.00 earns 100.00, paid in a first payout; its credit note claws the
+		100.00 back (open: the partner owes it). Then an invoice of 3,000.00 earns 300.00 and a fund claim
+		of 2,000.00 is invoiced. The second payout pays 300 - 100 + 2,000 = 2,200.00 in cash; afterwards
+		the vendor owes the supplier nothing and every voucher is settled."""
+		supplier = self.partner.supplier
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)], posting_date=add_days(nowdate(), -2))
+		first = self.payout(add_days(nowdate(), -30), add_days(nowdate(), -1))
+		self.assertEqual(flt(first.net_amount, 2), 100.0)
+		make_return(si)
+		make_invoice(self.partner, [("_PRM Hardware", 3, 1000)])
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		claim = make_claim(request, claimed=2000, actual_cost=4000)
+		pi = claim.purchase_invoice
+
+		# the claim's Purchase Invoice, by hand: expense 2,000.00 debit, Creditors 2,000.00 credit
+		self.assertEqual(
+			live_gl("Purchase Invoice", pi),
+			sorted(
+				[
+					(account("Marketing Expenses"), None, 2000.0, 0.0),
+					(account("Creditors"), supplier, 0.0, 2000.0),
+				]
+			),
+		)
+		before = supplier_gl_balance(supplier)
+		# owed before the payout, by hand: 300 (new commission) - 100 (clawback) + 2,000 (claim)
+		self.assertEqual(before, 300.0 - 100.0 + 2000.0)
+
+		second = self.payout(nowdate(), nowdate(), submit=False)
+		self.assertEqual(
+			(flt(second.total_commission, 2), flt(second.total_clawback, 2), flt(second.net_amount, 2)),
+			(300.0, -100.0, 300.0 - 100.0 + 2000.0),
+		)
+		second.submit()
+		pe = frappe.db.get_value("Partner Payout", second.name, "payment_entry")
+		rows = live_gl("Payment Entry", pe)
+		cash = [r for r in rows if r[0] == account("Cash")]
+		creditors = [r for r in rows if r[0] == account("Creditors")]
+		self.assertEqual(cash, [(account("Cash"), None, 0.0, 2200.0)])
+		self.assertEqual(sum(r[2] - r[3] for r in creditors), 2200.0)
+		self.assertTrue(all(r[1] == supplier for r in creditors))
+		# every voucher of the vendor and the supplier balances to nothing, by hand
+		self.assertEqual(supplier_gl_balance(supplier), 0.0)
+		self.assertEqual(voucher_outstanding("Purchase Invoice", pi), 0.0)
+		for row in second.commissions:
+			if row.journal_entry:
+				self.assertEqual(voucher_outstanding("Journal Entry", row.journal_entry), 0.0, row.journal_entry)
+		self.assertEqual(frappe.db.get_value("Fund Claim", claim.name, "status"), "Paid")
+		# every GL voucher of the supplier balances (debit = credit)
+		for voucher_type, voucher_no in frappe.db.sql(
+			"""select distinct voucher_type, voucher_no from `tabGL Entry`
+			where party = %s and is_cancelled = 0""",
+			supplier,
+		):
+			debit, credit = frappe.db.sql(
+				"""select sum(debit), sum(credit) from `tabGL Entry`
+				where voucher_type = %s and voucher_no = %s and is_cancelled = 0""",
+				(voucher_type, voucher_no),
+			)[0]
+			self.assertEqual(flt(debit, 2), flt(credit, 2), voucher_no)
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_dashboard_month_with_credit_note_and_payment(self):
+		"""By hand, this month: an invoice of 2,000.00 earns 200.00; a credit note of half its quantity
+		claws back 100.00; a payout pays the net 100.00. Earned 200.00, clawed back -100.00, accrued
+		100.00, paid 100.00, balance 0.00."""
+		from prm_app import portal
+
+		si = make_invoice(self.partner, [("_PRM Hardware", 2, 1000)])
+		make_return(si, {"_PRM Hardware": 1})
+		payout = self.payout(get_first_day(nowdate()), nowdate())
+		self.assertEqual(flt(payout.net_amount, 2), 200.0 - 100.0)
+		partner = frappe._dict(
+			frappe.db.get_value(
+				"Partner", self.partner.name, ["name", "company", "supplier"], as_dict=True
+			)
+		)
+		summary = portal.commission_summary(partner, get_first_day(nowdate()), nowdate())
+		self.assertEqual(
+			(summary.earned, summary.clawed_back, summary.accrued, summary.paid, summary.balance),
+			(200.0, -100.0, 100.0, 100.0, 0.0),
+		)
+
+
+class TestFinalAttackIsolation(FundsCase):
+	def test_two_partners_cannot_share_one_supplier(self):
+		"""The dashboard's balance, the fund claims' Purchase Invoices and the payouts are the partner's
+		supplier's: a second partner on the same supplier would see and be paid the first one's money.
+		ERPNext lets a Partner Manager pick any supplier; the Partner must refuse one already taken (as it
+		refuses a taken Sales Partner)."""
+		with self.assertRaises(frappe.ValidationError):
+			make_partner("_PRM Final Shared Supplier", supplier=self.partner.supplier)
+		other = make_partner("_PRM Final Other Partner")
+		other.supplier = self.partner.supplier
+		with self.assertRaises(frappe.ValidationError):
+			other.save()
