@@ -96,6 +96,9 @@ doc_events = {
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
 	},
+	"Sales Partner": {
+		"after_rename": "prm_app.daily_totals.on_sales_partner_rename",
+	},
 	"Payment Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",
 		"on_submit": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],

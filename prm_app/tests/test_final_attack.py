@@ -100,7 +100,9 @@ class TestFinalAttackLedger(FundsCase):
 		self.assertEqual(voucher_outstanding("Purchase Invoice", pi), 0.0)
 		for row in second.commissions:
 			if row.journal_entry:
-				self.assertEqual(voucher_outstanding("Journal Entry", row.journal_entry), 0.0, row.journal_entry)
+				self.assertEqual(
+					voucher_outstanding("Journal Entry", row.journal_entry), 0.0, row.journal_entry
+				)
 		self.assertEqual(frappe.db.get_value("Fund Claim", claim.name, "status"), "Paid")
 		# every GL voucher of the supplier balances (debit = credit)
 		for voucher_type, voucher_no in frappe.db.sql(
@@ -127,9 +129,7 @@ class TestFinalAttackLedger(FundsCase):
 		payout = self.payout(get_first_day(nowdate()), nowdate())
 		self.assertEqual(flt(payout.net_amount, 2), 200.0 - 100.0)
 		partner = frappe._dict(
-			frappe.db.get_value(
-				"Partner", self.partner.name, ["name", "company", "supplier"], as_dict=True
-			)
+			frappe.db.get_value("Partner", self.partner.name, ["name", "company", "supplier"], as_dict=True)
 		)
 		summary = portal.commission_summary(partner, get_first_day(nowdate()), nowdate())
 		self.assertEqual(
@@ -150,3 +150,33 @@ class TestFinalAttackIsolation(FundsCase):
 		other.supplier = self.partner.supplier
 		with self.assertRaises(frappe.ValidationError):
 			other.save()
+
+	def test_renamed_sales_partner_keeps_its_figures_and_gives_none_to_the_next(self):
+		"""ERPNext lets a Sales Partner be renamed (its invoices and the Partner follow the new name). The
+		per-day totals a partner's tier progress reads must follow too: A's invoices stay A's, and a Sales
+		Partner later made under the old name (partner B's) starts from nothing, as the invoices say."""
+		from prm_app.tiers import load_invoices, load_invoices_of
+
+		old = self.partner.sales_partner
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		new = f"{old} Renamed"
+		frappe.rename_doc("Sales Partner", old, new, force=True)
+		since, as_of = add_days(nowdate(), -1), nowdate()
+
+		def figures(partner):
+			invoices, _returns = load_invoices_of([partner], since, as_of)
+			direct, _returns = load_invoices([partner], since, as_of)
+			return flt(invoices["base_net_amount"].sum(), 2), flt(direct["base_net_amount"].sum(), 2)
+
+		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "sales_partner"), new)
+		self.assertEqual(figures(self.partner.name), (1000.0, 1000.0))
+		frappe.get_doc(
+			{
+				"doctype": "Sales Partner",
+				"partner_name": old,
+				"commission_rate": 0,
+				"route": "partners/final-b",
+			}
+		).insert()
+		other = make_partner("_PRM Final Other Partner", sales_partner=old)
+		self.assertEqual(figures(other.name), (0.0, 0.0))
