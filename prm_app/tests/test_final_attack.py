@@ -151,6 +151,32 @@ class TestFinalAttackIsolation(FundsCase):
 		with self.assertRaises(frappe.ValidationError):
 			other.save()
 
+	def test_supplier_left_by_a_partner_with_postings_not_given_to_another(self):
+		"""A partner moved to a new supplier leaves its commissions (and their balance, payments) on the
+		old one: that supplier must not become another partner's, whose dashboard balance would show them."""
+		plan = make_plan("_PRM Final Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.partner.commission_plan = plan
+		self.partner.save()
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # a commission of 100.00 on its supplier
+		old = self.partner.supplier
+		self.partner.reload()
+		self.partner.supplier = (
+			frappe.get_doc(
+				{
+					"doctype": "Supplier",
+					"supplier_name": "_PRM Final New Supplier",
+					"supplier_group": "All Supplier Groups",
+				}
+			)
+			.insert()
+			.name
+		)
+		self.partner.save()
+		other = make_partner("_PRM Final Other Partner")
+		other.supplier = old
+		with self.assertRaises(frappe.ValidationError):
+			other.save()
+
 	def test_renamed_sales_partner_keeps_its_figures_and_gives_none_to_the_next(self):
 		"""ERPNext lets a Sales Partner be renamed (its invoices and the Partner follow the new name). The
 		per-day totals a partner's tier progress reads must follow too: A's invoices stay A's, and a Sales

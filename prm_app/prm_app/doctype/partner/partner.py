@@ -84,6 +84,22 @@ class Partner(Document):
 		if not value:
 			return
 		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
+		if not other and fieldname == "supplier":
+			# a supplier another partner's commissions or fund claims were posted to (before that partner
+			# moved to a new supplier) still carries that partner's balance and payments
+			other = next(
+				(
+					partner
+					for doctype in ("Partner Commission", "Fund Claim")
+					for partner in [
+						frappe.db.get_value(
+							doctype, {"supplier": value, "partner": ("!=", self.name or "")}, "partner"
+						)
+					]
+					if partner
+				),
+				None,
+			)
 		if other:
 			frappe.throw(message.format(frappe.bold(value), frappe.bold(other)), title=title)
 
