@@ -82,6 +82,10 @@ class TestFinalAttackLedger(FundsCase):
 		# owed before the payout, by hand: 300 (new commission) - 100 (clawback) + 2,000 (claim)
 		self.assertEqual(before, 300.0 - 100.0 + 2000.0)
 
+		from prm_app import portal
+
+		# the payouts page's "Payable now", by hand: the commissions the next payout nets, 300 - 100
+		self.assertEqual(portal.payable_now(self.partner.name), 300.0 - 100.0)
 		second = self.payout(nowdate(), nowdate(), submit=False)
 		self.assertEqual(
 			(flt(second.total_commission, 2), flt(second.total_clawback, 2), flt(second.net_amount, 2)),
