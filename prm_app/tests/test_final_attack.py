@@ -8,6 +8,7 @@ from frappe.utils import add_days, flt, get_first_day, nowdate
 
 from prm_app.channel_funds import funds
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
+from prm_app.tests.test_portal_isolation import PortalFixtures
 from prm_app.tests.utils import COMPANY, account, make_invoice, make_partner, make_plan, make_return
 
 
@@ -210,3 +211,56 @@ class TestFinalAttackIsolation(FundsCase):
 		).insert()
 		other = make_partner("_PRM Final Other Partner", sales_partner=old)
 		self.assertEqual(figures(other.name), (0.0, 0.0))
+
+
+class TestFinalAttackHTTP(PortalFixtures):
+	"""Partner A's users over real HTTP against what B stored."""
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		b_url = frappe.db.get_value("File", cls.b_file, "file_url")
+		frappe.db.delete("File", {"owner": ("like", "prm.portal.a%"), "file_url": b_url})
+		for name in frappe.get_all(
+			"File",
+			filters={"owner": ("like", "prm.portal.a%"), "file_name": ("like", "final-attack-%")},
+			pluck="name",
+		):
+			frappe.delete_doc("File", name, ignore_permissions=True, force=True)
+		frappe.db.commit()  # nosemgrep: undo what the tests committed through the server
+		super().tearDownClass()
+
+	def test_same_bytes_as_b_file_get_a_file_of_their_own(self):
+		"""Frappe stores an upload whose bytes equal an existing private file's as a second row on that file
+		(same URL): A uploading B's bytes to its own deal would learn B's file name in the answer and on
+		its deal page, and its row would stand for B's file. A's upload gets a file of its own."""
+		b_url = frappe.db.get_value("File", self.b_file, "file_url")
+		http = self.session()
+		response = self.post(
+			http,
+			"prm_app.api.portal.upload_deal_attachment",
+			{"name": self.a_deal},
+			files={"file": ("final-attack-mine.txt", b"B SECRET CONTRACT")},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertNotIn("b-secret-contract", response.text)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("File", self.b_file, "file_url"), b_url)
+		own = response.json()["message"]["file_url"]
+		self.assertNotEqual(own, b_url)
+		page = http.get(f"{self.url}/partner/deal", params={"name": self.a_deal})
+		self.assertNotIn("b-secret-contract", page.text)
+		# Frappe's own upload, the same
+		generic = http.post(
+			f"{self.url}/api/method/upload_file",
+			data={"is_private": 1},
+			files={"file": ("final-attack-other.txt", b"B SECRET CONTRACT")},
+			headers={"X-Frappe-CSRF-Token": http.csrf},
+		)
+		self.assertEqual(generic.status_code, 200, generic.text[:300])
+		self.assertNotIn("b-secret-contract", generic.text)
+		frappe.db.rollback()
+		with open(frappe.get_doc("File", self.b_file).get_full_path(), "rb") as f:
+			self.assertEqual(f.read(), b"B SECRET CONTRACT")
+		with open(frappe.get_doc("File", response.json()["message"]["name"]).get_full_path(), "rb") as f:
+			self.assertEqual(f.read(), b"B SECRET CONTRACT")
