@@ -121,6 +121,13 @@ class TestFinalAttackLedger(FundsCase):
 				(voucher_type, voucher_no),
 			)[0]
 			self.assertEqual(flt(debit, 2), flt(credit, 2), voucher_no)
+		# cancelled through ERPNext's normal action, by hand: owed again 300 - 100 + 2,000, the claim's
+		# invoice open for its 2,000.00, the payment's GL rows gone
+		second.reload()
+		second.cancel()
+		self.assertEqual(supplier_gl_balance(supplier), 300.0 - 100.0 + 2000.0)
+		self.assertEqual(voucher_outstanding("Purchase Invoice", pi), 2000.0)
+		self.assertEqual(live_gl("Payment Entry", pe), [])
 
 	@change_settings("PRM Settings", PAY_NOW)
 	def test_auditor_dashboard_month_with_credit_note_and_payment(self):
@@ -140,6 +147,10 @@ class TestFinalAttackLedger(FundsCase):
 		self.assertEqual(
 			(summary.earned, summary.clawed_back, summary.accrued, summary.paid, summary.balance),
 			(200.0, -100.0, 100.0, 100.0, 0.0),
+		)
+		# the dashboard's revenue, by hand: 2,000.00 invoiced less the 1,000.00 credit note
+		self.assertEqual(
+			portal.revenue(self.partner.sales_partner, get_first_day(nowdate()), nowdate()), 2000.0 - 1000.0
 		)
 
 
