@@ -270,6 +270,13 @@ class TestFinalAttackHTTP(PortalFixtures):
 		)
 		self.assertEqual(generic.status_code, 200, generic.text[:300])
 		self.assertNotIn("b-secret-contract", generic.text)
+		rest = http.post(
+			f"{self.url}/api/resource/File",
+			json={"file_name": "final-attack-rest.txt", "content": "B SECRET CONTRACT", "is_private": 1},
+			headers={"X-Frappe-CSRF-Token": http.csrf},
+		)
+		self.assertEqual(rest.status_code, 200, rest.text[:300])
+		self.assertNotIn("b-secret-contract", rest.text)
 		frappe.db.rollback()
 		with open(frappe.get_doc("File", self.b_file).get_full_path(), "rb") as f:
 			self.assertEqual(f.read(), b"B SECRET CONTRACT")
