@@ -153,6 +153,30 @@ class TestFinalAttackLedger(FundsCase):
 			portal.revenue(self.partner.sales_partner, get_first_day(nowdate()), nowdate()), 2000.0 - 1000.0
 		)
 
+	def test_auditor_dashboard_balance_after_the_partner_moved_to_a_new_supplier(self):
+		"""By hand: a commission of 100.00 unpaid, posted to the partner's first supplier; the partner then
+		moves to a new supplier. The vendor still owes it 100.00: the dashboard's balance says so."""
+		from prm_app import portal
+
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		self.partner.reload()
+		self.partner.supplier = (
+			frappe.get_doc(
+				{
+					"doctype": "Supplier",
+					"supplier_name": "_PRM Final Moved Supplier",
+					"supplier_group": "All Supplier Groups",
+				}
+			)
+			.insert()
+			.name
+		)
+		self.partner.save()
+		partner = frappe._dict(
+			frappe.db.get_value("Partner", self.partner.name, ["name", "company", "supplier"], as_dict=True)
+		)
+		self.assertEqual(portal.supplier_balance(partner, nowdate()), 100.0)
+
 
 class TestFinalAttackIsolation(FundsCase):
 	def test_two_partners_cannot_share_one_supplier(self):
