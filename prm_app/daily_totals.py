@@ -131,6 +131,19 @@ def on_invoice_change(doc, method=None) -> None:
 		refresh_invoice(before.sales_partner, doc.company, doc.posting_date)
 
 
+def on_sales_partner_rename(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
+	"""Sales Partner after_rename: its invoices now carry the new name (merged: the target's too), so its
+	buckets move with them; left under the old name they would be lost to the partner and counted for
+	whatever Sales Partner is made under the old name next (another partner's tier progress)."""
+	if not old or not new:
+		return
+	frappe.db.sql(
+		f"delete from `{TABLE}` where kind in %(kinds)s and ref = %(ref)s",
+		{"kinds": INVOICE_KINDS, "ref": old},
+	)
+	rebuild(sales_partner=new)
+
+
 # --- reads -------------------------------------------------------------------------------------------------
 
 

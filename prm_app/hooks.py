@@ -96,6 +96,9 @@ doc_events = {
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
 	},
+	"Sales Partner": {
+		"after_rename": "prm_app.daily_totals.on_sales_partner_rename",
+	},
 	"Payment Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",
 		"on_submit": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
@@ -115,7 +118,13 @@ doc_events = {
 	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
 	"*": {"validate": "prm_app.security.validate_partner_write"},
 	# file URLs never collide under MariaDB's collation (case, trailing spaces): downloads match by it
-	"File": {"validate": ["prm_app.security.validate_file", "prm_app.security.keep_file_url_distinct"]},
+	"File": {
+		"validate": [
+			"prm_app.security.validate_file",
+			"prm_app.security.own_copy_of_shared_content",
+			"prm_app.security.keep_file_url_distinct",
+		]
+	},
 	# history never holds what partner users cannot read; likes, assignments and comments of partner and
 	# website users land only on records they may read
 	"Version": {"before_insert": "prm_app.security.strip_hidden_from_version"},

@@ -144,10 +144,13 @@ def commission_summary(partner: frappe._dict, from_date, to_date) -> frappe._dic
 
 
 def supplier_balance(partner: frappe._dict, to_date) -> float:
-	"""What the vendor owes the partner at ``to_date``: the Payment Ledger balance of its supplier on the
-	commission payable account (one aggregate on the party index)."""
+	"""What the vendor owes the partner at ``to_date``: the Payment Ledger balance of its suppliers (today's
+	and earlier ones its postings went to) on the commission payable account (the party index)."""
+	from prm_app.reconciliation import partner_suppliers
+
 	account = frappe.get_cached_value("Company", partner.company, "prm_commission_payable_account")
-	if not account or not partner.supplier:
+	suppliers = partner_suppliers(partner.name)
+	if not account or not suppliers:
 		return 0.0
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	total = (
@@ -155,7 +158,7 @@ def supplier_balance(partner: frappe._dict, to_date) -> float:
 		.select(frappe.query_builder.functions.Sum(ple.amount))
 		.where(
 			(ple.party_type == "Supplier")
-			& (ple.party == partner.supplier)
+			& ple.party.isin(suppliers)
 			& (ple.company == partner.company)
 			& (ple.account == account)
 			& (ple.delinked == 0)

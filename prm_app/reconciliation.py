@@ -247,18 +247,23 @@ def payment_criterion(ple, company: str):
 	)
 
 
+def partner_suppliers(partner: str) -> list[str]:
+	"""The partner's suppliers: today's and any its commissions or fund claims were posted to (a partner
+	may move to a new supplier; none of them is another partner's, ``Partner.validate_link_unique``)."""
+	suppliers = {frappe.db.get_value("Partner", partner, "supplier")}
+	for doctype in ("Partner Commission", "Fund Claim"):
+		suppliers.update(
+			frappe.get_all(doctype, filters={"partner": partner}, pluck="supplier", distinct=True)
+		)
+	return sorted(s for s in suppliers if s)
+
+
 def payments_against_commissions(company: str, partner: str, from_date, to_date) -> list[frappe._dict]:
 	"""The payments (Payment Entries, reconciliations …) allocated against the partner's commission
 	Journal Entries in the period, one row per voucher: voucher_type, voucher_no, posting_date, amount
 	(positive = paid to the partner)."""
 	payable = frappe.get_cached_value("Company", company, "prm_commission_payable_account")
-	# the partner's suppliers: today's and any its commissions were posted to (a supplier may be changed)
-	suppliers = set(
-		frappe.get_all("Partner Commission", filters={"partner": partner}, pluck="supplier", distinct=True)
-	)
-	suppliers.add(frappe.db.get_value("Partner", partner, "supplier"))
-	suppliers.discard(None)
-	suppliers.discard("")
+	suppliers = partner_suppliers(partner)
 	if not payable or not suppliers:
 		return []
 	ple = frappe.qb.DocType("Payment Ledger Entry")
@@ -277,9 +282,7 @@ def payments_against_commissions(company: str, partner: str, from_date, to_date)
 			(ple.company == company)
 			& (ple.account == payable)
 			& (ple.party_type == "Supplier")
-			& (
-				ple.party.isin(sorted(suppliers))
-			)  # the partner's own rows first (the party index), then the join
+			& (ple.party.isin(suppliers))  # the partner's own rows first (the party index), then the join
 			& (ple.delinked == 0)
 			& (ple.posting_date >= from_date)
 			& (ple.posting_date <= to_date)

@@ -201,6 +201,27 @@ def validate_file(doc, method=None):
 		)
 
 
+def own_copy_of_shared_content(doc, method=None):
+	"""File validate: Frappe stores an upload whose bytes equal an existing file's (same content hash and
+	privacy) as one more row on that file's URL. For a partner or website user whose upload
+	would so land on a file none of its readable rows stands for (another partner's), the bytes are written
+	to a file of its own: the answer, its pages and its row then never name, nor stand for, that file."""
+	from prm_app.permissions import is_local_file_url, is_portal_user, readable_file_url
+
+	if (
+		doc.is_folder
+		or not doc.flags.in_insert
+		or not doc.get("_content")
+		or not is_local_file_url(doc.file_url)
+		or not is_portal_user(frappe.session.user)
+		or not frappe.db.exists("File", {"file_url": doc.file_url})
+		or readable_file_url(doc.file_url, frappe.session.user)
+	):
+		return
+	doc.file_url = None
+	doc.save_file(content=doc._content, ignore_existing_file_check=True)
+
+
 def keep_file_url_distinct(doc, method=None):
 	"""File validate: no two File rows have URLs that MariaDB's collation finds equal but that name
 	different files on disk (letter case, trailing spaces: ``/private/files/B.txt`` and ``b.txt``).

@@ -162,6 +162,22 @@ class FundsCase(PRMTestCase):
 		frappe.set_user("Administrator")
 		frappe.db.rollback()
 
+	def payout(self, from_date, to_date, submit=True):
+		"""A Partner Payout of the partner for the period, posted today."""
+		doc = frappe.get_doc(
+			{
+				"doctype": "Partner Payout",
+				"partner": self.partner.name,
+				"company": COMPANY,
+				"from_date": from_date,
+				"to_date": to_date,
+				"posting_date": nowdate(),
+			}
+		).insert()
+		if submit:
+			doc.submit()
+		return doc
+
 	def assertBalance(self, **expected):
 		got = balance(self.fund, self.partner)
 		self.assertEqual({k: flt(got[k], 2) for k in expected}, {k: flt(v, 2) for k, v in expected.items()})

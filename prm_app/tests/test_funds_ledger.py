@@ -315,21 +315,6 @@ class TestFundsLedger(FundsCase):
 		self.assertEqual(frappe.db.get_value("Fund Claim", claim.name, "status"), "Paid")
 		self.assertBalance(claimed=2000, reimbursed=2000)
 
-	def payout(self, from_date, to_date, submit=True):
-		doc = frappe.get_doc(
-			{
-				"doctype": "Partner Payout",
-				"partner": self.partner.name,
-				"company": COMPANY,
-				"from_date": from_date,
-				"to_date": to_date,
-				"posting_date": nowdate(),
-			}
-		).insert()
-		if submit:
-			doc.submit()
-		return doc
-
 	def test_return_for_information_then_resubmit(self):
 		request = make_request(self.fund, self.partner)
 		with self.assertRaises(frappe.ValidationError):

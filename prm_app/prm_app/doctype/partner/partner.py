@@ -68,18 +68,40 @@ class Partner(Document):
 		self.website = website if not website or "://" in website else "https://" + website
 
 	def validate_sales_partner_unique(self):
-		if not self.sales_partner:
-			return
-		other = frappe.db.get_value(
-			"Partner", {"sales_partner": self.sales_partner, "name": ("!=", self.name or "")}
+		self.validate_link_unique(
+			"sales_partner",
+			_("Sales Partner {0} already belongs to partner {1}."),
+			_("Sales Partner in Use"),
 		)
-		if other:
-			frappe.throw(
-				_("Sales Partner {0} already belongs to partner {1}.").format(
-					frappe.bold(self.sales_partner), frappe.bold(other)
+		# the supplier is whom the partner's commissions, payouts and fund claims are owed to and paid: two
+		# partners on one supplier would see (dashboard balance) and be paid each other's money
+		self.validate_link_unique(
+			"supplier", _("Supplier {0} already belongs to partner {1}."), _("Supplier in Use")
+		)
+
+	def validate_link_unique(self, fieldname: str, message: str, title: str):
+		value = self.get(fieldname)
+		if not value:
+			return
+		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
+		if not other and fieldname == "supplier":
+			# a supplier another partner's commissions or fund claims were posted to (before that partner
+			# moved to a new supplier) still carries that partner's balance and payments
+			other = next(
+				(
+					partner
+					for doctype in ("Partner Commission", "Fund Claim")
+					for partner in [
+						frappe.db.get_value(
+							doctype, {"supplier": value, "partner": ("!=", self.name or "")}, "partner"
+						)
+					]
+					if partner
 				),
-				title=_("Sales Partner in Use"),
+				None,
 			)
+		if other:
+			frappe.throw(message.format(frappe.bold(value), frappe.bold(other)), title=title)
 
 	def validate_users_unique(self):
 		seen = set()
