@@ -95,6 +95,7 @@ doc_events = {
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
+		"after_rename": "prm_app.daily_totals.on_company_rename",
 	},
 	"Sales Partner": {
 		"after_rename": "prm_app.daily_totals.on_sales_partner_rename",

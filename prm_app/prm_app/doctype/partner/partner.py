@@ -83,6 +83,10 @@ class Partner(Document):
 		value = self.get(fieldname)
 		if not value:
 			return
+		if fieldname == "supplier" and not self.is_new() and not self.has_value_changed("supplier"):
+			# a site may hold partners that shared a supplier before this was refused: they still save (a
+			# tier change, a new user), the setup checklist lists them, their portal balance leaves it out
+			return
 		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
 		if not other and fieldname == "supplier":
 			# a supplier another partner's commissions or fund claims were posted to (before that partner
