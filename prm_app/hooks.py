@@ -261,6 +261,9 @@ doctype_js = {
 	"Deal Registration": "public/js/special_price_request_button.js",
 }
 
+# notifications in each recipient's language (issue 12)
+override_doctype_class = {"Notification": "prm_app.overrides.notification.PRMNotification"}
+
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
 }
