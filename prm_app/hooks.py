@@ -250,6 +250,9 @@ standard_portal_menu_items = [
 	},
 ]
 
+# a partner user's portal menu: only entries for the user's roles and partner role (prm_app.portal_menu)
+update_website_context = ["prm_app.portal_menu.partner_sidebar"]
+
 # /partner/deal/<name> is the registration page (Frappe otherwise reads it as a print view of a doctype
 # "partner" and answers 500)
 website_route_rules = [{"from_route": "/partner/deal/<name>", "to_route": "partner/deal"}]
