@@ -11,6 +11,7 @@ from frappe.utils.password import update_password
 from prm_app.compat import FRAPPE_MAJOR
 from prm_app.tests.http import HTTPTestCase
 from prm_app.tests.test_first_day import website_user
+from prm_app.tests.test_portal_pages import PAGES
 from prm_app.tests.utils import make_company, make_partner
 
 PASSWORD = "Portal-Menu-4k!"
@@ -19,15 +20,7 @@ SALES_USER = "prm.menu.sales@example.com"
 CUSTOMER_USER = "prm.menu.customer@example.com"
 SUPPLIER_USER = "prm.menu.supplier@example.com"
 MENU_PAGE = "/me" if FRAPPE_MAJOR < 16 else "/portal"
-PRM_PAGES = {
-	"/partner",
-	"/partner/deals",
-	"/partner/commissions",
-	"/partner/payouts",
-	"/partner/funds",
-	"/partner/resources",
-	"/partner/profile",
-}
+PRM_PAGES = set(PAGES)  # the portal navigation's pages
 ACCOUNT = {"/me"}  # the sidebar's own "My Account" entry
 SALES_PAGES = PRM_PAGES - {"/partner/commissions", "/partner/payouts", "/partner/funds"}
 
