@@ -28,13 +28,18 @@ def partner_sidebar(context) -> dict | None:
 	"""update_website_context: a partner user's portal menu (see the module's docstring)."""
 	items = context.get("sidebar_items")
 	user = frappe.session.user
-	if not items or user == "Guest" or not is_partner_user(user):
+	if not items or user == "Guest":
 		return None
 	from frappe.website.utils import get_portal_sidebar_items
 
 	if list(items) != list(get_portal_sidebar_items()):
 		return None  # a page's own sidebar (Website Sidebar of a web page or web form), not the portal menu
-	return {"sidebar_items": partner_menu(items, user)}
+	# the menu is this user's: v16 caches a page's HTML by path for everyone (/portal has no no_cache), so
+	# the next user, a customer, would get a partner's menu (or a partner the customer's)
+	update = {"no_cache": 1}
+	if is_partner_user(user):
+		update["sidebar_items"] = partner_menu(items, user)
+	return update
 
 
 def partner_menu(items: list, user: str) -> list:
