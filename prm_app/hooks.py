@@ -146,13 +146,14 @@ scheduler_events = {
 }
 
 # The Partner Statement print format (Partner Payout) renders prm_app.statement.partner_statement.
-# prm_partner_emails: a partner's recipients in prm_app's Notification records (prm_app.notifications)
+# prm_partner_emails, prm_manager_emails: recipients in prm_app's Notification records (prm_app.notifications)
 jinja = {
 	"methods": [
 		"prm_app.statement.partner_statement",
 		"prm_app.l10n.prm_money",
 		"prm_app.l10n.prm_date",
 		"prm_app.notifications.prm_partner_emails",
+		"prm_app.notifications.prm_manager_emails",
 	]
 }
 

@@ -30,6 +30,8 @@ def link(url: str, label: str) -> str:
 	return f'<p><a href="{{{{ {url} }}}}">{{{{ {label} }}}}</a></p>'
 
 
+# the partner's channel manager, else every Partner Manager (prm_app.permissions.managers_of)
+MANAGER_CC = "{{ prm_manager_emails(doc.partner) }}"
 FORM_URL = "frappe.utils.get_url_to_form(doc.doctype, doc.name)"
 MONEY = "frappe.utils.fmt_money({0}, currency=doc.currency)"
 
@@ -58,7 +60,7 @@ NOTIFICATIONS: list[dict] = [
 		+ MONEY.format("doc.expected_amount")
 		+ ") }}</p>"
 		+ link(FORM_URL, '_("Review the registration")'),
-		"recipients": [{"receiver_by_role": "Partner Manager"}],
+		"recipients": [{"cc": MANAGER_CC}],
 		"send_system_notification": 1,
 	},
 	{
@@ -138,7 +140,8 @@ def prm_partner_emails(partner: str | None, doctype: str) -> str:
 	]
 	if not users:
 		return ""
-	return ", ".join(
+	# "," alone: Frappe splits the rendered text at commas and keeps any space as part of the address
+	return ",".join(
 		frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="email", order_by="name")
 	)
 
@@ -173,3 +176,14 @@ def in_language(language: str) -> Iterator[None]:
 		yield
 	finally:
 		frappe.local.lang, frappe.local.jenv = previous, jenv
+
+
+def prm_manager_emails(partner: str | None) -> str:
+	"""The emails of whoever reviews ``partner``'s deals, comma-separated (a notification's recipients)."""
+	from prm_app.permissions import managers_of
+
+	users = managers_of(partner)
+	# "," alone: Frappe splits the rendered text at commas and keeps any space as part of the address
+	return ",".join(
+		frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="email", order_by="name")
+	)

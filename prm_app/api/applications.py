@@ -11,8 +11,7 @@ from frappe import _
 from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import today
 
-from prm_app.permissions import require_manager
-from prm_app.prm_app.doctype.partner.partner import is_channel_manager
+from prm_app.permissions import is_channel_manager, require_manager
 
 PORTAL_ROLES = ("Admin", "Sales", "Finance")
 

@@ -284,3 +284,50 @@ class TestNotifications(CompanyTestCase):
 		self.assertIn('_("Your deal registration {0} for {1} is now {2}.")', stored[decision].message)
 		self.assertEqual(stored[paid].message, custom)
 		self.assertEqual(stored[paid].subject, new[paid]["subject"])
+
+
+class TestChannelManagerHears(CompanyTestCase):
+	"""A partner with a channel manager: its submitted deals and extension requests go to that manager,
+	not to every Partner Manager of the site."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_notifications()
+		make_user(MANAGER, ["Partner Manager"])
+		make_user(MANAGER_DE, ["Partner Manager"])
+		frappe.db.commit()  # nosemgrep: shared fixtures
+
+	def test_a_partners_deal_goes_to_its_channel_manager(self):
+		from prm_app.api.portal import assign_to_managers
+
+		partner = make_partner("_PRM Notify Managed Partner")
+		partner.channel_manager = MANAGER_DE
+		partner.save()
+		registration = make_registration(partner, prospect_name="Managed Prospect", website="managed.example")
+		registration.submit_registration()
+		self.assertIn(MANAGER_DE, queued_to("Deal Registration", registration.name))
+		self.assertIn(MANAGER_DE, bell_of("Deal Registration", registration.name))
+		self.assertNotIn(MANAGER, queued_to("Deal Registration", registration.name) | bell_of("Deal Registration", registration.name))
+		self.assertEqual(
+			assign_to_managers("Deal Registration", registration.name, "Extend?", partner.name), [MANAGER_DE]
+		)
+		# a channel manager who leaves (disabled): every Partner Manager again
+		frappe.db.set_value("User", MANAGER_DE, "enabled", 0)
+		self.assertIn(MANAGER, assign_to_managers("Deal Registration", registration.name, "Extend?", partner.name))
+
+	def test_the_patch_changes_only_the_shipped_recipients(self):
+		from prm_app.notifications import MANAGER_CC
+		from prm_app.patches.v0_4 import deal_notification_channel_manager as patch
+
+		doc = frappe.get_doc("Notification", patch.NAME)
+		doc.set("recipients", [{"receiver_by_role": "Partner Manager"}])  # as shipped before
+		doc.save(ignore_permissions=True)
+		patch.execute()
+		doc.reload()
+		self.assertEqual([(r.cc, r.receiver_by_role) for r in doc.recipients], [(MANAGER_CC, None)])
+		doc.set("recipients", [{"receiver_by_role": "Sales Manager"}])  # the customer's choice
+		doc.save(ignore_permissions=True)
+		patch.execute()
+		doc.reload()
+		self.assertEqual([(r.cc, r.receiver_by_role) for r in doc.recipients], [(None, "Sales Manager")])

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils.nestedset import get_root_of
 
+from prm_app.permissions import is_channel_manager, partner_managers
 from prm_app.security import validate_http_url, validate_plain_name
 
 # an application not (yet) accepted: no Sales Partner, no Supplier
@@ -179,22 +180,12 @@ def get_partner_by_sales_partner(sales_partner: str | None) -> str | None:
 	return frappe.db.get_value("Partner", {"sales_partner": sales_partner})
 
 
-def is_channel_manager(user: str | None) -> bool:
-	"""An enabled staff user with the Partner Manager role (never Administrator or Guest)."""
-	return bool(
-		user
-		and user not in ("Administrator", "Guest")
-		and frappe.db.get_value("User", user, "enabled")
-		and "Partner Manager" in frappe.get_roles(user)
-	)
-
 
 @frappe.whitelist()
 @frappe.validate_and_sanitize_search_inputs
 def channel_manager_query(doctype, txt, searchfield, start, page_len, filters):
 	"""The Channel Manager field's choices: enabled Partner Managers, by id or name."""
 	frappe.has_permission("Partner", "write", throw=True)
-	from prm_app.permissions import partner_managers
 
 	users = [u for u in partner_managers() if u != "Administrator"]
 	user = frappe.qb.DocType("User")
