@@ -438,6 +438,7 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		)
 		# the product picker: type, the list opens (screenshots with it open), ↓ and Enter add a line
 		search = form.find_element(By.ID, "product_search")
+		driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", search)
 		search.send_keys("_PRM")
 		self.wait(lambda d: d.find_element(By.ID, "product_results").get_attribute("data-query") == "_PRM")
 		self.assertGreaterEqual(len(form.find_elements(By.CSS_SELECTOR, "#product_results [role=option]")), 2)
