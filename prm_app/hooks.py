@@ -95,6 +95,7 @@ doc_events = {
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
+		"after_rename": "prm_app.daily_totals.on_company_rename",
 	},
 	"Sales Partner": {
 		"after_rename": "prm_app.daily_totals.on_sales_partner_rename",
@@ -250,6 +251,9 @@ standard_portal_menu_items = [
 	},
 ]
 
+# a partner user's portal menu: only entries for the user's roles and partner role (prm_app.portal_menu)
+update_website_context = ["prm_app.portal_menu.partner_sidebar"]
+
 # /partner/deal/<name> is the registration page (Frappe otherwise reads it as a print view of a doctype
 # "partner" and answers 500)
 website_route_rules = [{"from_route": "/partner/deal/<name>", "to_route": "partner/deal"}]
@@ -260,6 +264,9 @@ doctype_js = {
 	"Quotation": "public/js/special_price_request_button.js",
 	"Deal Registration": "public/js/special_price_request_button.js",
 }
+
+# notifications in each recipient's language (issue 12)
+override_doctype_class = {"Notification": "prm_app.overrides.notification.PRMNotification"}
 
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",
