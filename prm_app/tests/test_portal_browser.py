@@ -462,6 +462,8 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		self.step("deal-picker-bad-qty")
 		qty.clear()
 		qty.send_keys("3")
+		self.assertNotIn("is-invalid", qty.get_attribute("class"))  # corrected: no longer marked
+		self.assertFalse(form.find_elements(By.CSS_SELECTOR, "#product_lines .prm-field-error"))
 		driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", qty)
 		self.step("deal-picker-lines")
 		form.find_element(By.ID, "prm-register-submit").click()
