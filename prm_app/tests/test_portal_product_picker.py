@@ -7,10 +7,11 @@ item-group rows the vendor added stay."""
 import json
 
 import frappe
+import requests
 from frappe.utils import add_days, nowdate
 
 from prm_app.api.portal import SEARCH_RATE
-from prm_app.tests.test_portal_isolation import A_NAME, A_USER, PortalFixtures
+from prm_app.tests.test_portal_isolation import A_NAME, A_SALES, A_USER, PASSWORD, PortalFixtures
 from prm_app.tests.utils import make_item
 
 DISABLED, NOT_FOR_SALE = "_PRM Picker Disabled", "_PRM Picker Not For Sale"
@@ -228,6 +229,23 @@ class TestPortalProductPicker(PortalFixtures):
 			.status_code,
 			(401, 403),
 		)
+
+	def test_the_search_is_for_partner_users_who_register_deals(self):
+		"""A Finance partner user (no deals area) gets no product list."""
+		frappe.db.set_value("Partner User", {"parent": A_NAME, "user": A_SALES}, "partner_role", "Finance")
+		frappe.db.commit()  # nosemgrep: the HTTP server's own connection must see the role
+		try:
+			http = requests.Session()
+			login = http.post(f"{self.url}/api/method/login", data={"usr": A_SALES, "pwd": PASSWORD})
+			self.assertEqual(login.status_code, 200)
+			response = http.get(
+				f"{self.url}/api/method/prm_app.api.portal.search_products", params={"txt": "_PRM"}
+			)
+			self.assertEqual(response.status_code, 403, response.text[:300])
+			self.assertNotIn("_PRM Software", response.text)
+		finally:
+			frappe.db.set_value("Partner User", {"parent": A_NAME, "user": A_SALES}, "partner_role", "Sales")
+			frappe.db.commit()  # nosemgrep: the fixture's role back
 
 	def test_the_search_is_rate_limited_per_user(self):
 		http = self.session()
