@@ -425,6 +425,7 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		form.find_element(By.ID, "prm-register-submit").click()  # empty: every problem at once, inline
 		self.assertGreaterEqual(len(form.find_elements(By.CSS_SELECTOR, ".prm-field-error")), 4)
 		self.assertTrue(form.find_elements(By.CSS_SELECTOR, "#product_search.is-invalid"))  # no product yet
+		self.assertFalse(form.find_element(By.ID, "product_lines_head").is_displayed())
 		self.step("deal-form-errors")
 		form.find_element(By.NAME, "prospect_name").send_keys("Journey Prospect Inc")
 		form.find_element(By.NAME, "website").send_keys("journey-prospect.example")
