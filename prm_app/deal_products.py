@@ -9,7 +9,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import escape_html, flt
 
-from prm_app.engine.deal_lines import Line, parse_lines
+from prm_app.engine.deal_lines import MAX_LINES, Line, parse_lines
 
 REGISTRABLE = {"disabled": 0, "is_sales_item": 1, "has_variants": 0}
 SEARCH_LIMIT = 20  # results of one search
@@ -41,7 +41,8 @@ def lines_from_form(entries) -> tuple[list[dict], list[str]]:
 	messages = [
 		_(problem.template).format(*(escape_html(str(arg)) for arg in problem.args)) for problem in problems
 	]
-	messages += refused_items([line.item_code for line in lines])
+	if len(lines) <= MAX_LINES:  # more: refused for their number, not item by item
+		messages += refused_items([line.item_code for line in lines])
 	return [row(line) for line in lines], messages
 
 

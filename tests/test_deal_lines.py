@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from prm_app.engine.deal_lines import (
+	MAX_ENTRIES,
 	MAX_LINES,
 	MAX_QTY,
 	NO_ITEM,
@@ -76,6 +77,14 @@ def test_at_most_fifty_products():
 	assert parse_lines([f"I{i}" for i in range(MAX_LINES + 1)])[1] == [Problem(TOO_MANY)]
 	# the same product fifty-one times is one line
 	assert parse_lines(["A"] * (MAX_LINES + 1)) == ([Line("A", Decimal(MAX_LINES + 1))], [])
+
+
+def test_a_flood_of_entries_is_refused_unread():
+	assert parse_lines(["A"] * MAX_ENTRIES)[1] == []
+	assert parse_lines([{"item_code": f"I{i}", "qty": "x"} for i in range(MAX_ENTRIES + 1)]) == (
+		[],
+		[Problem(TOO_MANY)],
+	)
 
 
 def test_parse_qty():

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 MAX_LINES = 50  # products in one registration
 MAX_QTY = Decimal("1000000")  # a sane upper bound for one product of one deal
 MAX_CODE_LENGTH = 140  # an Item's name
+MAX_ENTRIES = 4 * MAX_LINES  # posted entries looked at, duplicates included (beyond: refused unread)
 
 # problem templates (translated by the Frappe layer; {0} is the item code)
 NO_ITEM = "A product line has no item."
@@ -63,9 +64,12 @@ def raw_line(entry) -> tuple[str, object]:
 def parse_lines(entries) -> tuple[list[Line], list[Problem]]:
 	"""The lines in the order first posted, the quantities of a product posted twice added up (one line
 	per product), and the problems found. Lines with a problem are left out."""
+	entries = list(entries or [])
+	if len(entries) > MAX_ENTRIES:
+		return [], [Problem(TOO_MANY)]
 	totals: dict[str, Decimal] = {}
 	problems: list[Problem] = []
-	for entry in entries or []:
+	for entry in entries:
 		code, raw_qty = raw_line(entry)
 		if not code:
 			problems.append(Problem(NO_ITEM))

@@ -150,6 +150,18 @@ class TestPortalProductPicker(PortalFixtures):
 			self.assertIn(message, response.text)
 		self.assertEqual(self.deals_of_a(), before)
 
+	def test_at_most_fifty_products(self):
+		http = self.session()
+		before = self.deals_of_a()
+		lines = [{"item_code": f"_PRM Picker Line {i}", "qty": 1} for i in range(51)]
+		response = self.post(
+			http, "prm_app.api.portal.register_deal", self.deal_args("Fifty One Prospect", lines)
+		)
+		self.assertEqual(response.status_code, 417, response.text[:300])
+		self.assertIn("At most 50 products in one registration.", response.text)
+		self.assertNotIn(REFUSED, response.text)  # one message, not one per line
+		self.assertEqual(self.deals_of_a(), before)
+
 	def test_products_a_partner_may_not_register_are_refused_alike(self):
 		http = self.session()
 		before = self.deals_of_a()
