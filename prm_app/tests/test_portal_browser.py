@@ -137,6 +137,11 @@ class BrowserCase(PRMTestCase):
 		"""A screenshot at desktop and at phone width; at phone width nothing may scroll sideways."""
 		for label, (width, height) in (("desktop", DESKTOP), ("mobile", MOBILE)):
 			self.driver.set_window_size(width, height)
+			# the field the user is on stays in view at either width (a resize keeps the scroll offset)
+			self.driver.execute_script(
+				"const e = document.activeElement;"
+				"if (e && e !== document.body) e.scrollIntoView({block: 'center'});"
+			)
 			time.sleep(0.3)
 			path = os.path.join(SCREENSHOTS, f"{prefix}-{name}-{label}.png")
 			self.driver.save_screenshot(path)
@@ -439,7 +444,6 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		)
 		# the product picker: type, the list opens (screenshots with it open), ↓ and Enter add a line
 		search = form.find_element(By.ID, "product_search")
-		driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", search)
 		search.send_keys("_PRM")
 		self.wait(lambda d: d.find_element(By.ID, "product_results").get_attribute("data-query") == "_PRM")
 		self.assertGreaterEqual(len(form.find_elements(By.CSS_SELECTOR, "#product_results [role=option]")), 2)
@@ -459,13 +463,11 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		qty.send_keys("0")
 		form.find_element(By.ID, "prm-register-submit").click()
 		self.assertIn("is-invalid", qty.get_attribute("class"))
-		driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", qty)
 		self.step("deal-picker-bad-qty")
 		qty.clear()
 		qty.send_keys("3")
 		self.assertNotIn("is-invalid", qty.get_attribute("class"))  # corrected: no longer marked
 		self.assertFalse(form.find_elements(By.CSS_SELECTOR, "#product_lines .prm-field-error"))
-		driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", qty)
 		self.step("deal-picker-lines")
 		form.find_element(By.ID, "prm-register-submit").click()
 		self.wait(lambda d: "/partner/deal?name=" in d.current_url)
