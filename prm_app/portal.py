@@ -15,6 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, flt, get_first_day, getdate, nowdate
 
+from prm_app import deal_products
 from prm_app.commissions import lines_by_commission
 from prm_app.l10n import prm_date, prm_money, prm_month, prm_number
 from prm_app.permissions import is_partner_user, partner_managers, partner_roles_of
@@ -341,13 +342,37 @@ def deal_detail(partner: str, name: str) -> frappe._dict:
 		submitted_on=doc.submitted_on,
 		notes=doc.notes,
 		rejection_reason=doc.rejection_reason,
-		products=[{"item_code": r.item_code, "item_group": r.item_group, "qty": r.qty} for r in doc.products],
+		products=product_rows(doc),
 		conflict_count=len(doc.conflicts),
 		has_hard_conflict=doc.has_hard_conflict,
 		conflicts_checked_on=doc.conflicts_checked_on,
 		can_withdraw=doc.status in ("Draft", "Submitted", "Under Review", "Returned for information"),
 		**deal_follow_up(doc),
 	)
+
+
+def product_rows(doc) -> list[dict]:
+	"""The registration's products as the partner sees them: item (code and name) or item group, and the
+	quantity."""
+	names = deal_products.names_of(r.item_code for r in doc.products)
+	return [
+		frappe._dict(
+			item_code=r.item_code,
+			item_name=names.get(r.item_code) or r.item_code,
+			item_group=r.item_group,
+			qty=flt(r.qty),
+			qty_text=quantity_text(r.qty),
+			qty_value=f"{flt(r.qty):.6f}".rstrip("0").rstrip("."),  # for a number input
+		)
+		for r in doc.products
+	]
+
+
+def quantity_text(qty) -> str:
+	"""A quantity in the user's number format with the decimals it has (3, 2.5; not 3.000)."""
+	qty = flt(qty)
+	decimals = len(f"{qty:.6f}".rstrip("0").partition(".")[2])
+	return prm_number(qty, decimals)
 
 
 def deal_follow_up(doc) -> dict:
@@ -361,7 +386,6 @@ def deal_follow_up(doc) -> dict:
 		"extension_reason": doc.extension_reason,
 		"can_attach": doc.status not in ("Rejected", "Withdrawn", "Lost", "Won", "Expired"),
 		"tax_id": doc.tax_id,
-		"item_codes": [r.item_code for r in doc.products if r.item_code],
 		"attachments": frappe.get_all(
 			"File",
 			filters={"attached_to_doctype": "Deal Registration", "attached_to_name": doc.name},
@@ -450,17 +474,6 @@ def colleagues(partner: str) -> list:
 		filters={"parent": partner, "parenttype": "Partner"},
 		fields=["user", "partner_role", "contact"],
 		order_by="idx asc",
-	)
-
-
-def product_choices() -> list:
-	"""The product picker: sales items (code and name)."""
-	return frappe.get_all(
-		"Item",
-		filters={"disabled": 0, "is_sales_item": 1, "has_variants": 0},
-		fields=["item_code", "item_name", "item_group"],
-		order_by="item_name asc",
-		limit=500,
 	)
 
 

@@ -2,6 +2,7 @@
 session user (``prm_app.portal.current_partner``); no endpoint takes a partner name from the browser.
 
 register_deal / withdraw_deal                 Sales, Admin
+search_products                               Sales, Admin: the deal form's product picker (rate-limited)
 update_deal / request_deal_extension          Sales, Admin: edit and resubmit, ask for more protection
 upload_deal_attachment                        Sales, Admin: a file on one of the partner's registrations
 commissions_csv / statement_pdf               Finance, Admin (GET downloads, read only)
@@ -20,7 +21,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, validate_email_address
 
-from prm_app import portal
+from prm_app import deal_products, portal
 from prm_app.permissions import managers_of
 from prm_app.security import client_address, validate_plain_name
 
@@ -95,6 +96,7 @@ def deal_values(
 	"""The registration's fields from the portal form, every problem of the form reported at once (one
 	message listing them), the rest checked by the controller."""
 	items = _as_list(products)
+	rows, product_problems = deal_products.lines_from_form(items)
 	problems = []
 	if not (prospect_name or "").strip():
 		problems.append(_("Enter the prospect's company name."))
@@ -104,8 +106,7 @@ def deal_values(
 		problems.append(_("Enter the expected close date."))
 	if not items:
 		problems.append(_("Choose at least one product."))
-	if len(items) > 50:
-		problems.append(_("At most 50 products in one registration."))
+	problems += product_problems
 	if problems:
 		frappe.throw("<br>".join(problems), title=_("Check the Registration"))
 	return {
@@ -118,8 +119,25 @@ def deal_values(
 		"currency": partner.currency,
 		"expected_close_date": expected_close_date or None,
 		"notes": _clean(notes, 2000, label="Notes") or None,
-		"products": [{"item_code": item, "qty": 1} for item in items],
+		"products": rows,
 	}
+
+
+@frappe.whitelist(methods=["GET"])
+def search_products(txt: str | None = None, limit: int | str = deal_products.SEARCH_LIMIT) -> list[dict]:
+	"""The deal form's product picker: products the partner may register (code, name, item group) whose
+	code or name holds the typed words. Sales and Admin partner users only, rate-limited per user."""
+	portal.current_partner("deals")
+	limit_requests(
+		"search", frappe.session.user, SEARCH_RATE, 60, _("Too many searches. Please wait a minute.")
+	)
+	txt = _clean(txt, deal_products.MAX_SEARCH_LENGTH, label="Search")
+	limit = cint(limit)
+	if not 1 <= limit <= deal_products.SEARCH_LIMIT:
+		frappe.throw(
+			_("Ask for 1 to {0} results.").format(deal_products.SEARCH_LIMIT), title=_("Invalid Request")
+		)
+	return deal_products.search(txt, limit)
 
 
 def own_deal(name: str, partner: frappe._dict):
@@ -189,7 +207,10 @@ def update_deal(
 
 
 def product_list(doc) -> str:
-	return ", ".join(sorted(r.item_code or r.item_group or "" for r in doc.products))
+	"""The products and their quantities, as the change comment shows them ("A × 2, B × 1")."""
+	return ", ".join(
+		sorted(f"{r.item_code or r.item_group or ''} × {portal.quantity_text(r.qty)}" for r in doc.products)
+	)
 
 
 def changed_fields(doc, before: dict, before_products: str) -> list[str]:
@@ -545,21 +566,29 @@ def disable_user(user: str) -> None:
 
 
 APPLY_LIMIT = 5  # applications per client address and hour
+SEARCH_RATE = 120  # product searches per partner user and minute (the picker asks as the user types)
 
 
 def limit_applications(limit: int = APPLY_LIMIT, seconds: int = 60 * 60) -> None:
 	"""Frappe's rate_limit keys on ``request_ip`` (the first X-Forwarded-For value: any client sets it);
 	this keys on the client address behind the trusted proxies (prm_app.security.client_address)."""
-	key = frappe.cache.make_key(f"prm:apply:{client_address()}")
+	limit_requests(
+		"apply",
+		client_address(),
+		limit,
+		seconds,
+		_("Too many applications from your address. Please try again later."),
+	)
+
+
+def limit_requests(action: str, who: str, limit: int, seconds: int, message: str) -> None:
+	"""At most ``limit`` calls of ``action`` by ``who`` (an address or a user) in ``seconds``."""
+	key = frappe.cache.make_key(f"prm:{action}:{who}")
 	count = frappe.cache.incrby(key, 1)
 	if count == 1:
 		frappe.cache.expire(key, seconds)
 	if count > limit:
-		frappe.throw(
-			_("Too many applications from your address. Please try again later."),
-			frappe.TooManyRequestsError,
-			title=_("Too Many Requests"),
-		)
+		frappe.throw(message, frappe.TooManyRequestsError, title=_("Too Many Requests"))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

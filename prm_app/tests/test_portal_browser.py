@@ -137,6 +137,11 @@ class BrowserCase(PRMTestCase):
 		"""A screenshot at desktop and at phone width; at phone width nothing may scroll sideways."""
 		for label, (width, height) in (("desktop", DESKTOP), ("mobile", MOBILE)):
 			self.driver.set_window_size(width, height)
+			# the field the user is on stays in view at either width (a resize keeps the scroll offset)
+			self.driver.execute_script(
+				"const e = document.activeElement;"
+				"if (e && e !== document.body) e.scrollIntoView({block: 'center'});"
+			)
 			time.sleep(0.3)
 			path = os.path.join(SCREENSHOTS, f"{prefix}-{name}-{label}.png")
 			self.driver.save_screenshot(path)
@@ -183,6 +188,44 @@ class BrowserCase(PRMTestCase):
 			):
 				failed.append(f"{response['status']} {response['url']}")
 		return failed
+
+	def pick_product(self, form, text: str, item_code: str, qty: str | None = None):
+		"""Search the deal form's product picker and add ``item_code`` with the keyboard (↓ to its option,
+		Enter); the quantity field of its line then has the focus; type ``qty`` there."""
+		from selenium.webdriver.common.by import By
+		from selenium.webdriver.common.keys import Keys
+
+		search = form.find_element(By.ID, "product_search")
+		search.clear()
+		search.send_keys(text)
+		results = form.find_element(By.ID, "product_results")
+		# the list answers the whole text (not a search of the first letters still on its way)
+		self.wait(lambda d: results.is_displayed() and results.get_attribute("data-query") == text)
+		for _step in range(20):
+			active = results.find_element(By.CSS_SELECTOR, "[role=option].active")
+			if active.get_attribute("data-item") == item_code:
+				break
+			search.send_keys(Keys.ARROW_DOWN)
+		self.assertEqual(active.get_attribute("data-item"), item_code)
+		self.assertEqual(search.get_attribute("aria-activedescendant"), active.get_attribute("id"))
+		search.send_keys(Keys.ENTER)
+		line = f'#product_lines .prm-line[data-item="{item_code}"] .prm-line-qty'
+		qty_input = self.wait(lambda d: form.find_element(By.CSS_SELECTOR, line))
+		self.assertEqual(self.driver.switch_to.active_element, qty_input)
+		if qty is not None:
+			qty_input.send_keys(qty)  # replaces the selected 1
+		return qty_input
+
+	def stored_products(self, deal: str) -> dict:
+		frappe.db.rollback()
+		return dict(
+			frappe.get_all(
+				"Deal Registration Product",
+				filters={"parent": deal, "parenttype": "Deal Registration"},
+				fields=["item_code", "qty"],
+				as_list=True,
+			)
+		)
 
 	def downloaded(self, extension: str):
 		def find(driver):
@@ -248,7 +291,7 @@ class TestPortalBrowser(BrowserCase):
 		self.driver.execute_script(
 			"document.getElementById('expected_close_date').value = arguments[0];", str(close_date)
 		)
-		Select(form.find_element(By.NAME, "products")).select_by_value("_PRM Software")
+		self.pick_product(form, "_PRM Soft", "_PRM Software")
 		self.shoot("deal-form")
 		form.find_element(By.ID, "prm-register-submit").click()
 		self.wait(lambda d: "/partner/deal?name=" in d.current_url)
@@ -386,6 +429,8 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		form = self.wait(lambda d: d.find_element(By.ID, "prm-register-deal"))
 		form.find_element(By.ID, "prm-register-submit").click()  # empty: every problem at once, inline
 		self.assertGreaterEqual(len(form.find_elements(By.CSS_SELECTOR, ".prm-field-error")), 4)
+		self.assertTrue(form.find_elements(By.CSS_SELECTOR, "#product_search.is-invalid"))  # no product yet
+		self.assertFalse(form.find_element(By.ID, "product_lines_head").is_displayed())
 		self.step("deal-form-errors")
 		form.find_element(By.NAME, "prospect_name").send_keys("Journey Prospect Inc")
 		form.find_element(By.NAME, "website").send_keys("journey-prospect.example")
@@ -397,15 +442,43 @@ class TestPartnerFirstDayJourney(BrowserCase):
 			"document.getElementById('expected_close_date').value = arguments[0];",
 			str(add_days(nowdate(), 30)),
 		)
-		Select(form.find_element(By.NAME, "products")).select_by_value("_PRM Software")
+		# the product picker: type, the list opens (screenshots with it open), ↓ and Enter add a line
+		search = form.find_element(By.ID, "product_search")
+		search.send_keys("_PRM")
+		self.wait(lambda d: d.find_element(By.ID, "product_results").get_attribute("data-query") == "_PRM")
+		self.assertGreaterEqual(len(form.find_elements(By.CSS_SELECTOR, "#product_results [role=option]")), 2)
+		self.step("deal-picker-search")
+		self.pick_product(form, "_PRM Hard", "_PRM Hardware", qty="2")
+		self.pick_product(form, "_PRM Soft", "_PRM Software", qty="3")
+		# a line is removed with its button (keyboard: Enter on the focused button)
+		from selenium.webdriver.common.keys import Keys
+
+		remove = form.find_element(By.CSS_SELECTOR, '.prm-line[data-item="_PRM Hardware"] .prm-line-remove')
+		remove.send_keys(Keys.ENTER)
+		self.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, '.prm-line[data-item="_PRM Hardware"]'))
+		self.assertEqual(driver.switch_to.active_element.get_attribute("id"), "product_search")
+		# a quantity of zero is marked inline, with the other fields' problems, before anything is sent
+		qty = form.find_element(By.CSS_SELECTOR, '.prm-line[data-item="_PRM Software"] .prm-line-qty')
+		qty.clear()
+		qty.send_keys("0")
+		form.find_element(By.ID, "prm-register-submit").click()
+		self.assertIn("is-invalid", qty.get_attribute("class"))
+		self.step("deal-picker-bad-qty")
+		qty.clear()
+		qty.send_keys("3")
+		self.assertNotIn("is-invalid", qty.get_attribute("class"))  # corrected: no longer marked
+		self.assertFalse(form.find_elements(By.CSS_SELECTOR, "#product_lines .prm-field-error"))
+		self.step("deal-picker-lines")
 		form.find_element(By.ID, "prm-register-submit").click()
 		self.wait(lambda d: "/partner/deal?name=" in d.current_url)
 		self.assertEqual(self.wait(lambda d: d.find_element(By.ID, "prm-deal-status")).text, "Submitted")
+		self.assertIn("× 3", driver.find_element(By.ID, "prm-deal-products").text)
 		self.step("deal-submitted")
 		frappe.db.rollback()  # a fresh snapshot: the server committed the registration
 		deal = frappe.db.get_value(
 			"Deal Registration", {"partner": JOURNEY_PARTNER, "prospect_name": "Journey Prospect Inc"}
 		)
+		self.assertEqual(self.stored_products(deal), {"_PRM Software": 3})
 
 		# the channel manager returns it for information (in the desk; here in code)
 		frappe.get_doc("Deal Registration", deal).return_for_information(
@@ -421,13 +494,21 @@ class TestPartnerFirstDayJourney(BrowserCase):
 		amount = edit.find_element(By.NAME, "expected_amount")
 		amount.clear()
 		amount.send_keys("6100")
-		Select(edit.find_element(By.NAME, "products")).select_by_value("_PRM Hardware")
+		# the line as registered, its quantity changed; one more product
+		qty = edit.find_element(By.CSS_SELECTOR, '.prm-line[data-item="_PRM Software"] .prm-line-qty')
+		self.assertEqual(qty.get_attribute("value"), "3")
+		qty.clear()
+		qty.send_keys("5")
+		self.pick_product(edit, "hardware", "_PRM Hardware")
+		self.step("deal-returned-edited")
 		edit.find_element(By.ID, "prm-resubmit").click()
 		self.wait(lambda d: not d.find_elements(By.ID, "prm-edit-deal"), timeout=30)
 		self.assertEqual(driver.find_element(By.ID, "prm-deal-status").text, "Submitted")
+		self.assertIn("× 5", driver.find_element(By.ID, "prm-deal-products").text)
 		self.step("deal-resubmitted")
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Deal Registration", deal, "expected_amount"), 6100)
+		self.assertEqual(self.stored_products(deal), {"_PRM Software": 5, "_PRM Hardware": 1})
 
 		# commissions and their CSV
 		driver.get(f"{self.url}/partner/commissions")

@@ -16,7 +16,6 @@ def get_context(context):
 	context.title = _("Deal Registration {0}").format(context.deal.name)
 	# edit and resubmit, extension, attachments (prm_app/templates/includes/deal_follow_up.html)
 	if context.deal.can_edit:
-		context.products = portal.product_choices()
 		context.countries = portal.country_choices()
 	# special pricing (issue 15): the partner's requests on this deal, and the form on an approved deal
 	context.special_prices = special_pricing_portal.requests_of_deal(partner.name, context.deal.name)

@@ -11,6 +11,5 @@ def get_context(context):
 	partner = portal.page_context(context, area="deals", title=_("Deal Registrations"))
 	context.active_route = "/partner/deals"
 	context.deals = portal.deal_rows(partner.name)
-	context.products = portal.product_choices()
 	context.countries = portal.country_choices()
 	return context

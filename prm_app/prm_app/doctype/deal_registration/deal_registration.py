@@ -13,7 +13,8 @@ from frappe.model.document import Document
 from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
 
 from prm_app import deal_keys as deals_keys
-from prm_app import deals
+from prm_app import deal_products, deals
+from prm_app.engine import deal_lines
 from prm_app.engine.matching import MatchingError, host_of, validate_email
 from prm_app.permissions import is_partner_user, own_partner, partners_seeing, require_manager
 from prm_app.security import validate_http_url, validate_plain_name
@@ -22,10 +23,12 @@ from prm_app.utils import engine_error_message
 PARTNER_EDITABLE = ("Draft", "Returned for information")
 MAX_AMOUNT = 999_999_999_999  # a Currency column holds 12 digits before the decimal point
 MAX_NAME_LENGTH = 140  # a Prospect's name
+MAX_QTY = int(deal_lines.MAX_QTY)  # of one product
 
 
 def deals_name_has_letters(name: str) -> bool:
 	return any(c.isalnum() for c in name)
+
 
 # fields only the status methods write
 SYSTEM_FIELDS = (
@@ -201,6 +204,23 @@ class DealRegistration(Document):
 				)
 			if row.item_code and not row.item_group:
 				row.item_group = frappe.db.get_value("Item", row.item_code, "item_group")
+			if flt(row.qty) <= 0 or flt(row.qty) > MAX_QTY:
+				frappe.throw(
+					_("Row {0}: the quantity must be greater than zero and at most {1}.").format(
+						row.idx, frappe.format(MAX_QTY, "Int")
+					),
+					title=_("Invalid Quantity"),
+				)
+		self.validate_partner_products()
+
+	def validate_partner_products(self):
+		"""A partner user registers only what the portal offers (enabled sales items), whatever path its
+		write came through (the portal, REST); the status actions (withdraw …) need no new check."""
+		if not is_partner_user() or self.flags.status_change:
+			return
+		refused = deal_products.refused_items([row.item_code for row in self.products if row.item_code])
+		if refused:
+			frappe.throw("<br>".join(refused), title=_("Invalid Product"))
 
 	# --- guards -----------------------------------------------------------------------------------------
 
@@ -389,12 +409,16 @@ class DealRegistration(Document):
 
 	def warn_duplicates(self):
 		"""The same partner's pending registration of the same prospect: shown, not blocking."""
-		rows = [row for row in self.conflicts if row.matched_doctype == self.doctype and row.matched_partner == self.partner]
+		rows = [
+			row
+			for row in self.conflicts
+			if row.matched_doctype == self.doctype and row.matched_partner == self.partner
+		]
 		if rows:
 			frappe.msgprint(
-				_("Your partner already registered this prospect in {0}, still pending: this may be a duplicate.").format(
-					", ".join(frappe.bold(row.matched_record) for row in rows)
-				),
+				_(
+					"Your partner already registered this prospect in {0}, still pending: this may be a duplicate."
+				).format(", ".join(frappe.bold(row.matched_record) for row in rows)),
 				title=_("Possible Duplicate"),
 				indicator="orange",
 			)
