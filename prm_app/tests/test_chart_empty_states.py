@@ -89,6 +89,10 @@ class TestChartEmptyStates(CompanyTestCase):
 		]
 		self.assertEqual(kinds[kinds.index(("chart", CHART)) - 1], ("custom_block", EMPTY_STATE_BLOCK))
 		self.assertIn(EMPTY_STATE_BLOCK, [b.custom_block_name for b in ws.custom_blocks])
+		# the desk finds a block's row by its label (workspace/blocks/block.js, v15 and v16): a label that is
+		# not the block's name leaves the block out of the page
+		for row in ws.custom_blocks:
+			self.assertEqual(row.label, row.custom_block_name)
 		block = frappe.get_doc("Custom HTML Block", EMPTY_STATE_BLOCK)
 		self.assertIn("prm_app.api.workspace.get_chart_empty_states", block.script)
 		self.assertIn("escape_html", block.script)

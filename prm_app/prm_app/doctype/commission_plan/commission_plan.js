@@ -109,9 +109,13 @@ function prm_set_bracket_rules(frm) {
 	frm.refresh_field("brackets");
 }
 
-// Rates read as what they are: a percentage rule's rate with "%", an open bracket "and above".
+// Rates read as what they are: a percentage rule's rate with "%", an open bracket "and above"; a rule's
+// name is text as typed (Frappe strips markup only when the plan is saved).
 function prm_format_rule_and_bracket_rates(frm) {
 	const rules = frm.fields_dict.rules.grid;
+	const as_text = (value) => frappe.utils.escape_html(value || "");
+	rules.update_docfield_property("rule_name", "formatter", as_text);
+	frm.fields_dict.brackets.grid.update_docfield_property("rule_name", "formatter", as_text);
 	rules.update_docfield_property("rate", "formatter", (value, df, options, doc) => {
 		if (doc && doc.rate_type === "Percentage") {
 			return frappe.format(value, { fieldtype: "Percent" }, options);
