@@ -153,4 +153,3 @@ def test_the_default_leaves_the_cli_untouched():
 	p = plan(rules=[{"name": "R", "rate": "5", "cap_per_period": "100"}])
 	assert describe_rule(p.rules[0], p) == "R (priority 10): 5% on any line; capped at 100.00 per quarter"
 	assert summarise_plan(p).rules[0].details == ("At most 100.00 USD per quarter in all.",)
-	assert Decimal("5") == p.rules[0].rate

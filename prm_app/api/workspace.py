@@ -82,7 +82,7 @@ def chart_has_data(chart, source: tuple[str, list] | None) -> bool:
 	"""Whether the chart's records exist for this user (permission-aware, at most one row read)."""
 	doctype, filters = source or (chart.document_type, json.loads(chart.filters_json or "[]"))
 	filters = [f[:4] for f in filters] if isinstance(filters, list) else filters
-	return bool(frappe.get_list(doctype, filters=filters, fields=["name"], limit_page_length=1))
+	return bool(frappe.get_list(doctype, filters=filters, fields=["name"], limit=1))
 
 
 @frappe.whitelist()
