@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html, fmt_money
+from frappe.utils import escape_html, fmt_money, formatdate
 
 from prm_app.engine import EngineError, Plan, plan_from_dict
 from prm_app.engine.describe import PlanSummary, summarise_plan
@@ -26,6 +26,18 @@ def plan_summary(plan: Plan) -> PlanSummary:
 		number=lambda value: fmt_money(value, precision=_places(value)),
 		money=lambda value: fmt_money(value, precision=plan.money_precision, currency=plan.currency),
 	)
+
+
+def validity(doc) -> list[str]:
+	"""When the plan applies (by the invoice's posting date), if it is limited."""
+	start, end = doc.get("valid_from"), doc.get("valid_to")
+	if start and end:
+		return [_("It applies to invoices dated from {0} to {1}.").format(formatdate(start), formatdate(end))]
+	if start:
+		return [_("It applies to invoices dated from {0}.").format(formatdate(start))]
+	if end:
+		return [_("It applies to invoices dated up to {0}.").format(formatdate(end))]
+	return []
 
 
 def plan_summary_html(doc) -> str:
@@ -48,6 +60,7 @@ def plan_summary_html(doc) -> str:
 		)
 	if not doc.get("enabled"):
 		intro.append(_("This plan is disabled: no invoice earns commission under it."))
+	intro.extend(validity(doc))
 	rules = []
 	for rule in summary.rules:
 		details = "".join(f"<li>{escape_html(detail)}</li>" for detail in rule.details)

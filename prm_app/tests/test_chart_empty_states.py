@@ -106,3 +106,27 @@ class TestChartEmptyStates(CompanyTestCase):
 		self.assertIn(
 			"get_chart_empty_states", frappe.db.get_value("Custom HTML Block", EMPTY_STATE_BLOCK, "script")
 		)
+
+	def test_every_known_chart_exists_and_its_data_check_runs(self):
+		"""The other PRM charts (Channel Overview's) get the same empty state when a customer puts them on
+		the workspace: each is a real chart and its check reads what the chart reads."""
+		from prm_app.api.workspace import chart_has_data, empty_states
+
+		partner_sales = bool(
+			frappe.get_all("Sales Invoice", {"docstatus": 1, "sales_partner": ("is", "set")}, limit=1)
+		)
+		expected = {
+			"Partner Commission by Month": bool(
+				frappe.get_all("Partner Commission", {"docstatus": 1}, limit=1)
+			),
+			"Partner Revenue by Month": partner_sales,
+			"Channel Revenue by Month": partner_sales,
+			"Partner Revenue by Tier": partner_sales,
+			"Partners by Tier": bool(frappe.get_all("Partner", {"status": "Active"}, limit=1)),
+		}
+		known = empty_states()
+		self.assertEqual(set(known), set(expected))
+		for name, state in known.items():
+			chart = frappe.get_doc("Dashboard Chart", name)
+			self.assertEqual(chart_has_data(chart, state["source"]), expected[name], name)
+			self.assertTrue(state["message"] and state["links"], name)

@@ -443,10 +443,18 @@ class TestPlanSummary(PRMTestCase):
 		self.assertIn("<strong>Rest</strong>: Pays 7.5% of the net amount on every line.", html)
 		self.assertIn("At least $ 10.00 per invoice.", html)
 		self.assertIn("held until a Partner Manager approves it", html)
+		self.assertNotIn("It applies to invoices dated", html)
+		frappe.db.set_value("Commission Plan", name, {"valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+		self.assertIn(
+			f"It applies to invoices dated from {frappe.utils.formatdate('2026-01-01')} to "
+			f"{frappe.utils.formatdate('2026-12-31')}.",
+			self.summary(name),
+		)
 		# the form gets the same on load, so it is there right after a save
 		doc = frappe.get_doc("Commission Plan", name)
 		doc.run_method("onload")
-		self.assertEqual(doc.get_onload().plan_summary, html)
+		self.assertEqual(doc.get_onload().plan_summary, self.summary(name))
+		self.assertIn("It applies to invoices dated", doc.get_onload().plan_summary)
 
 	def test_summary_follows_unsaved_rows(self):
 		doc = frappe.get_doc("Commission Plan", self.plan())
