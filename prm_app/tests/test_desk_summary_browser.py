@@ -21,6 +21,7 @@ from prm_app.tests.utils import COMPANY, make_company, make_invoice, make_partne
 
 EMPTY_MANAGER = "prm.desk.empty.channel@example.com"  # sees one company only, one without commission
 FULL_MANAGER = "prm.desk.full.channel@example.com"
+GERMAN_MANAGER = "prm.desk.german.channel@example.com"
 PLAN = "_PRM Desk Summary Plan"
 RULE = "R&D <3"
 EMPTY_COMPANY = "_PRM Empty Desk Co"
@@ -84,6 +85,8 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		cleanup()
 		desk_user(FULL_MANAGER, "Channel Manager")
 		desk_user(EMPTY_MANAGER, "Channel Manager")
+		desk_user(GERMAN_MANAGER, "Channel Manager")
+		frappe.db.set_value("User", GERMAN_MANAGER, "language", "de")
 		frappe.get_doc(
 			{
 				"doctype": "User Permission",
@@ -120,6 +123,21 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		cleanup()
 		super().tearDownClass()
 
+	def setUp(self):
+		self.logout()  # each test logs in as its own user, whatever an earlier one left
+
+	def logout(self):
+		"""End the session from the page (the desk's own requests would renew cookies deleted under it),
+		then leave the page; what it logged on the way out belongs to no step."""
+		if self.driver.current_url.startswith(self.url):
+			self.driver.execute_script(
+				"""return fetch("/api/method/logout", {method: "POST",
+					headers: {"X-Frappe-CSRF-Token": (window.frappe && frappe.csrf_token) || ""}})
+					.then((r) => r.status);"""
+			)
+		self.driver.get("about:blank")
+		self.driver.get_log("browser")
+
 	def test_plan_form_says_what_the_plan_pays(self):
 		self.login_at_the_login_page(FULL_MANAGER)
 		self.open_form(f"commission-plan/{PLAN}", PLAN)
@@ -131,19 +149,29 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		self.assertIn("Volume of $ 1,000.00 and above: 10%", text)
 		self.assertIn("Rest: Pays 7.5% of the net amount on every line.", text)
 		self.shoot("summary-01-plan")
+		# saved: the summary the save returns
+		self.driver.execute_script(
+			"""const rest = cur_frm.doc.rules.find((r) => r.rule_name === "Rest");
+			frappe.model.set_value(rest.doctype, rest.name, "rate", 3).then(() => cur_frm.save());"""
+		)
+		text = self.wait_js(
+			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return !cur_frm.is_dirty() && t.includes('Pays 3%') && t;",
+			what="summary after a save",
+		)
+		self.assertIn("Rest: Pays 3% of the net amount on every line.", text)
 		# an unsaved change shows at once; a typed name stays text
 		self.driver.execute_script(
 			"""const [hostile] = arguments;
 			const rest = cur_frm.doc.rules.find((r) => r.rule_name === "Rest");
-			frappe.model.set_value(rest.doctype, rest.name, "rate", 3);
+			frappe.model.set_value(rest.doctype, rest.name, "rate", 4);
 			frappe.model.set_value(rest.doctype, rest.name, "rule_name", hostile);""",
 			HOSTILE,
 		)
 		text = self.wait_js(
-			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return t.includes('Pays 3%') && t;",
+			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return t.includes('Pays 4%') && t;",
 			what="summary after an unsaved change",
 		)
-		self.assertIn(f"{HOSTILE}: Pays 3% of the net amount on every line.", text)
+		self.assertIn(f"{HOSTILE}: Pays 4% of the net amount on every line.", text)
 		self.assertFalse(
 			self.driver.execute_script(
 				"return !!document.querySelector('[data-fieldname=\"plan_summary\"] img') || !!window.__prm_xss"
@@ -151,8 +179,20 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		)
 		self.shoot("summary-02-unsaved")
 		self.assert_no_console_errors("plan summary")
-		self.driver.execute_script("cur_frm.reload_doc()")  # leave the plan as it was
+		self.driver.execute_script("cur_frm.reload_doc()")  # leave the plan as it was saved
 		self.wait_js("return cur_frm.doc.rules.some((r) => r.rule_name === 'Rest') && !cur_frm.is_dirty()")
+
+	def test_plan_summary_in_the_users_language(self):
+		self.login_at_the_login_page(GERMAN_MANAGER)
+		self.open_form(f"commission-plan/{PLAN}", PLAN)
+		text = self.wait_js(
+			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return t.includes('und darüber') && t;",
+			what="plan summary in German",
+		)
+		self.assertIn("Die Provision wird auf den Nettobetrag", text)
+		self.assertIn(f"{RULE}: Zahlt einen Anteil am Nettobetrag", text)
+		self.shoot("summary-05-plan-de")
+		self.assert_no_console_errors("plan summary in German")
 
 	def test_workspace_chart_empty_state_then_chart(self):
 		self.login_at_the_login_page(EMPTY_MANAGER)
@@ -164,7 +204,7 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		self.shoot("summary-03-workspace-empty")
 		self.assert_no_console_errors("workspace, empty")
 
-		self.driver.get(f"{self.url}/api/method/logout")  # the desk's own requests would renew the session
+		self.logout()
 		self.login_at_the_login_page(FULL_MANAGER)
 		self.driver.get(f"{self.url}/app/partners")
 		self.wait_js(EMPTY_STATE_HIDDEN, what="empty state hidden, chart shown")
