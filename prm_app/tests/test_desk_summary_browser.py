@@ -138,13 +138,17 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		self.driver.get("about:blank")
 		self.driver.get_log("browser")
 
-	def test_plan_form_says_what_the_plan_pays(self):
-		self.login_at_the_login_page(FULL_MANAGER)
+	def plan_summary_as(self, user: str, marker: str) -> str:
+		"""The plan form's summary as ``user`` sees it, once it shows ``marker``."""
+		self.login_at_the_login_page(user)
 		self.open_form(f"commission-plan/{PLAN}", PLAN)
-		text = self.wait_js(
-			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return t.includes('and above') && t;",
-			what="plan summary",
+		return self.wait_js(
+			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return t.includes({marker!r}) && t;",
+			what=f"plan summary of {user}",
 		)
+
+	def test_plan_form_says_what_the_plan_pays(self):
+		text = self.plan_summary_as(FULL_MANAGER, "and above")
 		self.assertIn(f"{RULE}: Pays a share of the net amount set by the volume brackets below", text)
 		self.assertIn("Volume of $ 1,000.00 and above: 10%", text)
 		self.assertIn("Rest: Pays 7.5% of the net amount on every line.", text)
@@ -183,12 +187,7 @@ class TestDeskSummaryBrowser(PRMTestCase):
 		self.wait_js("return cur_frm.doc.rules.some((r) => r.rule_name === 'Rest') && !cur_frm.is_dirty()")
 
 	def test_plan_summary_in_the_users_language(self):
-		self.login_at_the_login_page(GERMAN_MANAGER)
-		self.open_form(f"commission-plan/{PLAN}", PLAN)
-		text = self.wait_js(
-			f"const t = (function() {{ {SUMMARY_TEXT} }})(); return t.includes('und darüber') && t;",
-			what="plan summary in German",
-		)
+		text = self.plan_summary_as(GERMAN_MANAGER, "und darüber")
 		self.assertIn("Die Provision wird auf den Nettobetrag", text)
 		self.assertIn(f"{RULE}: Zahlt einen Anteil am Nettobetrag", text)
 		self.shoot("summary-05-plan-de")
