@@ -144,6 +144,17 @@ def on_sales_partner_rename(doc, method=None, old: str | None = None, new: str |
 	rebuild(sales_partner=new)
 
 
+def on_company_rename(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
+	"""Company after_rename: its commissions and invoices now carry the new name, so its buckets do too
+	(merged into another company: both companies' buckets are recomputed from the documents)."""
+	if not old or not new:
+		return
+	if merge:
+		rebuild()
+		return
+	frappe.db.sql(f"update `{TABLE}` set company = %s where company = %s", (new, old))
+
+
 # --- reads -------------------------------------------------------------------------------------------------
 
 

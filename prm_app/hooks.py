@@ -95,6 +95,7 @@ doc_events = {
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
+		"after_rename": "prm_app.daily_totals.on_company_rename",
 	},
 	"Sales Partner": {
 		"after_rename": "prm_app.daily_totals.on_sales_partner_rename",
@@ -145,13 +146,14 @@ scheduler_events = {
 }
 
 # The Partner Statement print format (Partner Payout) renders prm_app.statement.partner_statement.
-# prm_partner_emails: a partner's recipients in prm_app's Notification records (prm_app.notifications)
+# prm_partner_emails, prm_manager_emails: recipients in prm_app's Notification records (prm_app.notifications)
 jinja = {
 	"methods": [
 		"prm_app.statement.partner_statement",
 		"prm_app.l10n.prm_money",
 		"prm_app.l10n.prm_date",
 		"prm_app.notifications.prm_partner_emails",
+		"prm_app.notifications.prm_manager_emails",
 	]
 }
 
@@ -250,6 +252,9 @@ standard_portal_menu_items = [
 	},
 ]
 
+# a partner user's portal menu: only entries for the user's roles and partner role (prm_app.portal_menu)
+update_website_context = ["prm_app.portal_menu.partner_sidebar"]
+
 # /partner/deal/<name> is the registration page (Frappe otherwise reads it as a print view of a doctype
 # "partner" and answers 500)
 website_route_rules = [{"from_route": "/partner/deal/<name>", "to_route": "partner/deal"}]
@@ -260,6 +265,9 @@ doctype_js = {
 	"Quotation": "public/js/special_price_request_button.js",
 	"Deal Registration": "public/js/special_price_request_button.js",
 }
+
+# notifications in each recipient's language (issue 12)
+override_doctype_class = {"Notification": "prm_app.overrides.notification.PRMNotification"}
 
 override_doctype_dashboards = {
 	"Sales Invoice": "prm_app.overrides.dashboards.sales_invoice",

@@ -398,6 +398,23 @@ def own_partner(doctype: str, user: str | None = None) -> str | None:
 	return partners[0] if partners else None
 
 
+def is_channel_manager(user: str | None) -> bool:
+	"""An enabled staff user with the Partner Manager role (never Administrator or Guest)."""
+	return bool(
+		user
+		and user not in ("Administrator", "Guest")
+		and frappe.db.get_value("User", user, "enabled")
+		and "Partner Manager" in frappe.get_roles(user)
+	)
+
+
+def managers_of(partner: str | None) -> list[str]:
+	"""Who reviews a partner's deals, extension requests and changes: its channel manager while that is
+	an enabled Partner Manager, else every Partner Manager (``partner_managers``)."""
+	manager = frappe.db.get_value("Partner", partner, "channel_manager") if partner else None
+	return [manager] if is_channel_manager(manager) else partner_managers()
+
+
 def partner_managers() -> list[str]:
 	"""Enabled users with the Partner Manager role (Administrator when there is none)."""
 	users = frappe.get_all(

@@ -54,6 +54,7 @@ def current_partner(area: str | None = None) -> frappe._dict:
 			"supplier",
 			"website",
 			"tax_id",
+			"channel_manager",
 		],
 		as_dict=True,
 	)
@@ -258,7 +259,7 @@ def dashboard(partner: frappe._dict) -> frappe._dict:
 	if partner.can["deals"]:
 		data.deals = deal_rows(partner.name, limit=5)
 	data.onboarding = onboarding(partner, data)
-	data.contact = channel_manager()
+	data.contact = channel_manager(partner.channel_manager)
 	return data
 
 
@@ -290,15 +291,20 @@ def onboarding(partner: frappe._dict, data: frappe._dict) -> list[dict]:
 	return steps
 
 
-def channel_manager() -> frappe._dict | None:
-	"""Who the partner can write to: the first enabled Partner Manager (staff, not Administrator)."""
-	key = "prm:portal:channel_manager"
+CONTACT_SECONDS = 10 * 60  # a renamed or disabled manager shows within ten minutes
+
+
+def channel_manager(user: str | None = None) -> frappe._dict | None:
+	"""Who the partner can write to: its channel manager (Partner.channel_manager) while enabled, else the
+	first enabled Partner Manager (staff, not Administrator)."""
+	key = f"prm:portal:channel_manager:{user or ''}"
 	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is None:
-		user = next((u for u in partner_managers() if u != "Administrator"), None)
+		if not user or not frappe.db.get_value("User", user, "enabled"):
+			user = next((u for u in partner_managers() if u != "Administrator"), None)
 		values = frappe.db.get_value("User", user, ["full_name", "email"], as_dict=True) if user else None
 		cached = dict(values) if values else {}
-		frappe.cache.set_value(key, cached, expires_in_sec=PAST_MONTHS_SECONDS)
+		frappe.cache.set_value(key, cached, expires_in_sec=CONTACT_SECONDS)
 	return frappe._dict(cached) if cached else None
 
 

@@ -95,6 +95,11 @@ def literal_messages() -> set[str]:
 			):
 				found.add(node.args[0].value)
 	pattern = re.compile(r"""(?<![\w.])_{1,2}\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
+	for path in APP.rglob("*.py"):  # Jinja templates held in Python strings (notifications.py)
+		for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+			if isinstance(node, ast.Constant) and isinstance(node.value, str) and "_(" in node.value:
+				for literal in pattern.findall(node.value):
+					found.add(ast.literal_eval(literal))
 	for suffix in ("*.html", "*.js"):
 		for path in APP.rglob(suffix):
 			if "public" in path.parts and "dist" in path.parts:

@@ -11,7 +11,7 @@ from frappe import _
 from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import today
 
-from prm_app.permissions import require_manager
+from prm_app.permissions import is_channel_manager, require_manager
 
 PORTAL_ROLES = ("Admin", "Sales", "Finance")
 
@@ -60,6 +60,8 @@ def approve(
 	)
 	doc.status = "Active"
 	doc.rejection_reason = None
+	if not doc.channel_manager and is_channel_manager(frappe.session.user):
+		doc.channel_manager = frappe.session.user  # the partner's contact from now on
 	doc.partnership_start_date = doc.partnership_start_date or today()
 	doc.save()
 	user = invite_applicant(doc.name, portal_role)

@@ -21,7 +21,7 @@ from frappe import _
 from frappe.utils import add_months, cint, escape_html, flt, getdate, nowdate, validate_email_address
 
 from prm_app import portal
-from prm_app.permissions import partner_managers
+from prm_app.permissions import managers_of
 from prm_app.security import client_address, validate_plain_name
 
 PARTNER_ROLES = ("Admin", "Sales", "Finance")
@@ -232,6 +232,7 @@ def request_deal_extension(name: str, until: str, reason: str | None = None) -> 
 			escape_html(doc.prospect_name),
 			frappe.format(doc.extension_requested_until, "Date"),
 		),
+		partner.name,
 	)
 	return {
 		"name": doc.name,
@@ -367,14 +368,15 @@ def update_profile(
 			escape_html(bank["iban"]),
 			escape_html(bank["swift"]),
 		)
-		assign_to_managers("Partner", partner.name, description)
+		assign_to_managers("Partner", partner.name, description, partner.name)
 		return _("Saved. Your bank-detail change was sent to your partner manager for approval.")
 	return _("Saved.")
 
 
-def assign_to_managers(doctype: str, name: str, description: str) -> list[str]:
-	"""One ToDo per enabled Partner Manager (the review task)."""
-	managers = partner_managers()
+def assign_to_managers(doctype: str, name: str, description: str, partner: str | None = None) -> list[str]:
+	"""The review task: one ToDo for the partner's channel manager, else for each enabled Partner Manager
+	(an application has no channel manager yet)."""
+	managers = managers_of(partner)
 	for user in managers:
 		frappe.get_doc(
 			{

@@ -18,7 +18,7 @@ def get_setup_checklist() -> dict:
 	"""Steps, each ``{key, label, done, detail, links: [{label, url}]}``, and whether all are done."""
 	frappe.has_permission("Partner", "read", throw=True)
 	companies = companies_with_partners()
-	steps = [accounts_step(companies), plan_step(companies), tier_step()]
+	steps = [accounts_step(companies), plan_step(companies), tier_step(), supplier_step()]
 	return {"complete": all(step["done"] for step in steps), "steps": steps}
 
 
@@ -71,6 +71,28 @@ def tier_step() -> dict:
 		"done": done,
 		"detail": "" if done else _("Create the tiers partners are placed in (Gold, Silver, Bronze…)."),
 		"links": [] if done else [{"label": _("Partner Tier"), "url": get_url_to_list("Partner Tier")}],
+	}
+
+
+def supplier_step() -> dict:
+	"""Partners sharing a supplier (possible before it was refused): each one's balance and payouts would
+	carry the other's, so the portal leaves that supplier out of both until it is one partner's."""
+	from prm_app.reconciliation import shared_suppliers
+
+	shared = shared_suppliers()
+	return {
+		"key": "own_suppliers",
+		"label": _("A supplier of its own for each partner"),
+		"done": not shared,
+		"detail": "; ".join(
+			_("Supplier {0} is used by partners {1}").format(supplier, ", ".join(partners))
+			for supplier, partners in shared.items()
+		),
+		"links": [
+			{"label": partner, "url": get_url_to_form("Partner", partner)}
+			for partners in shared.values()
+			for partner in partners
+		],
 	}
 
 

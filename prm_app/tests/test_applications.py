@@ -120,3 +120,31 @@ class TestApplications(CompanyTestCase):
 		frappe.set_user("Administrator")
 		self.assertTrue(frappe.db.exists("Email Queue Recipient", {"recipient": new}))
 		self.assertFalse(frappe.db.exists("Email Queue Recipient", {"recipient": old}))
+
+	def test_the_approving_manager_becomes_the_partners_channel_manager(self):
+		"""The partner's contact on its portal: the manager who approved it; a Partner Manager making a
+		partner in the desk is its manager unless another is chosen; only a Partner Manager can be one."""
+		from prm_app import portal
+
+		frappe.set_user(MANAGER)
+		approve(self.partner, tier=self.tier)
+		self.assertEqual(frappe.db.get_value("Partner", self.partner, "channel_manager"), MANAGER)
+		made = make_partner("_PRM Managed In Desk")
+		self.assertEqual(made.channel_manager, MANAGER)
+		frappe.set_user("Administrator")
+		self.assertEqual(portal.channel_manager(MANAGER).email, MANAGER)
+		made.channel_manager = SALES_USER
+		with self.assertRaises(frappe.ValidationError):
+			made.save()
+		self.assertIsNone(make_partner("_PRM Made By Administrator").channel_manager)
+
+	def test_channel_manager_choices_are_partner_managers(self):
+		from prm_app.prm_app.doctype.partner.partner import channel_manager_query
+
+		frappe.set_user(MANAGER)
+		found = [row[0] for row in channel_manager_query("User", "prm.applications", "name", 0, 20, {})]
+		self.assertIn(MANAGER, found)
+		self.assertNotIn(SALES_USER, found)
+		frappe.set_user(SALES_USER)
+		with self.assertRaises(frappe.PermissionError):
+			channel_manager_query("User", "", "name", 0, 20, {})

@@ -248,6 +248,53 @@ class TestFinalAttackIsolation(FundsCase):
 		self.assertEqual(figures(other.name), (0.0, 0.0))
 
 
+	def test_renamed_company_keeps_the_partners_figures(self):
+		"""A renamed Company: its invoices and partners carry the new name; the per-day totals a partner's
+		tier progress reads must follow (they are joined on the partner's company)."""
+		from prm_app.tiers import load_invoices, load_invoices_of
+
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		since, as_of = add_days(nowdate(), -1), nowdate()
+		frappe.rename_doc("Company", COMPANY, f"{COMPANY} Renamed", force=True)
+		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "company"), f"{COMPANY} Renamed")
+		invoices, _returns = load_invoices_of([self.partner.name], since, as_of)
+		direct, _returns = load_invoices([self.partner.name], since, as_of)
+		self.assertEqual(flt(direct["base_net_amount"].sum(), 2), 1000.0)
+		self.assertEqual(flt(invoices["base_net_amount"].sum(), 2), 1000.0)
+
+
+	def test_supplier_shared_from_before_the_check(self):
+		"""A site may hold two partners on one supplier from before that was refused: both still save
+		(unchanged supplier), neither's portal balance counts that supplier (it carries the other's money),
+		and the setup checklist names the supplier and both partners until it is fixed."""
+		from prm_app import portal
+		from prm_app.api.setup import get_setup_checklist
+
+		plan = make_plan("_PRM Final Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.partner.commission_plan = plan
+		self.partner.save()
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # 100.00 owed on A's supplier
+		other = make_partner("_PRM Final Other Partner")
+		# the data as an older version let it be written (no document path allows it any more)
+		frappe.db.sql("update `tabPartner` set supplier = %s where name = %s", (self.partner.supplier, other.name))
+		other.reload()
+		other.partner_type = other.partner_type  # a save with the supplier unchanged
+		other.save()
+		self.partner.reload()
+		self.partner.save()
+		for name in (self.partner.name, other.name):
+			partner = frappe._dict(
+				frappe.db.get_value("Partner", name, ["name", "company", "supplier"], as_dict=True)
+			)
+			self.assertEqual(portal.supplier_balance(partner, nowdate()), 0.0)
+		step = next(s for s in get_setup_checklist()["steps"] if s["key"] == "own_suppliers")
+		self.assertFalse(step["done"])
+		self.assertIn(self.partner.supplier, step["detail"])
+		self.assertEqual(
+			sorted(link["label"] for link in step["links"]), sorted([self.partner.name, other.name])
+		)
+
+
 class TestFinalAttackHTTP(PortalFixtures):
 	"""Partner A's users over real HTTP against what B stored."""
 

@@ -3,6 +3,9 @@ application and a submitted deal registration; a partner's users whose portal ro
 email for decisions on their registrations, commission earned and a payout paid; another partner's users,
 and the partner's users whose role does not see it, get nothing."""
 
+import email
+from email.header import decode_header, make_header
+
 import frappe
 from frappe.tests.utils import change_settings
 from frappe.utils import add_days, nowdate
@@ -22,6 +25,7 @@ from prm_app.tests.utils import (
 MANAGER = "prm.notify.manager@example.com"
 A_ADMIN, A_SALES, A_FINANCE = (f"prm.notify.a-{r}@example.com" for r in ("admin", "sales", "finance"))
 B_ADMIN = "prm.notify.b-admin@example.com"
+MANAGER_DE = "prm.notify.manager-de@example.com"
 PAY_NOW = {"holding_days": 0, "require_approval": 0, "minimum_payout": 0, "submit_payment_entries": 1}
 
 
@@ -30,6 +34,46 @@ def queued_to(doctype: str, name: str) -> set[str]:
 		"Email Queue", {"reference_doctype": doctype, "reference_name": name}, pluck="name"
 	)
 	return set(frappe.get_all("Email Queue Recipient", {"parent": ("in", queues or [""])}, pluck="recipient"))
+
+
+def mails_of(doctype: str, name: str) -> dict[str, tuple[str, str]]:
+	"""{recipient: (subject, html)} of the emails queued for a document, decoded as they are sent."""
+	mails = {}
+	for queue in frappe.get_all(
+		"Email Queue", {"reference_doctype": doctype, "reference_name": name}, ["name", "message"]
+	):
+		mime = email.message_from_string(queue.message)
+		subject = str(make_header(decode_header(mime["Subject"])))
+		html = "".join(
+			part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+			for part in mime.walk()
+			if part.get_content_type() == "text/html"
+		)
+		for recipient in frappe.get_all("Email Queue Recipient", {"parent": queue.name}, pluck="recipient"):
+			mails[recipient] = (subject, html)
+	return mails
+
+
+def communication_to(doctype: str, name: str, address: str) -> tuple[str, str]:
+	for row in frappe.get_all(
+		"Communication",
+		{"reference_doctype": doctype, "reference_name": name},
+		["subject", "content", "recipients", "cc"],
+	):
+		if address in f"{row.recipients},{row.cc}":
+			return row.subject, row.content
+	return "", ""
+
+
+def bells_of(doctype: str, name: str) -> dict[str, str]:
+	return {
+		row.for_user: f"{row.subject} {row.email_content}"
+		for row in frappe.get_all(
+			"Notification Log",
+			{"document_type": doctype, "document_name": name},
+			["for_user", "subject", "email_content"],
+		)
+	}
 
 
 def bell_of(doctype: str, name: str) -> set[str]:
@@ -67,6 +111,9 @@ class TestNotifications(CompanyTestCase):
 			"_PRM Notify Partner A", {A_ADMIN: "Admin", A_SALES: "Sales", A_FINANCE: "Finance"}
 		)
 		cls.b = partner_with_users("_PRM Notify Partner B", {B_ADMIN: "Admin"})
+		make_user(MANAGER_DE, ["Partner Manager"])
+		for user, language in ((MANAGER_DE, "de"), (A_ADMIN, "de"), (MANAGER, "en"), (A_SALES, "en")):
+			frappe.db.set_value("User", user, "language", language)
 		frappe.db.commit()  # nosemgrep: shared fixtures
 
 	def test_records_are_editable_ones_made_once(self):
@@ -155,3 +202,132 @@ class TestNotifications(CompanyTestCase):
 			queued_to("Partner Payout", payout.name) & {A_ADMIN, A_SALES, A_FINANCE, B_ADMIN},
 			{A_ADMIN, A_FINANCE},
 		)
+
+	def test_each_recipient_reads_in_their_language_in_the_same_run(self):
+		"""One notification, one render per recipient language: German users read German, English users
+		English, whoever triggered it (the partner submits from a German session, the manager decides from
+		an English one)."""
+		registration = make_registration(
+			self.a, prospect_name="Sprach Prospect GmbH", website="sprach.example"
+		)
+		previous = frappe.local.lang
+		try:
+			frappe.local.lang = "de"  # the German partner user's request
+			registration.submit_registration()
+			frappe.local.lang = "en"  # the English manager's request
+			frappe.set_user(MANAGER)
+			registration.reload()
+			registration.return_for_information("Welche Produkte genau?")
+		finally:
+			frappe.set_user("Administrator")
+			frappe.local.lang = previous
+		doctype, name = "Deal Registration", registration.name
+
+		bells = bells_of(doctype, name)
+		self.assertIn(f"Deal registration {name} submitted by", bells[MANAGER])
+		self.assertIn("Review the registration", bells[MANAGER])
+		self.assertIn(f"Deal-Registrierung {name} eingereicht von", bells[MANAGER_DE])
+		self.assertIn("Registrierung prüfen", bells[MANAGER_DE])
+
+		mails = mails_of(doctype, name)
+		self.assertTrue(
+			mails[MANAGER][0].startswith(f"Deal registration {name} submitted by"), mails[MANAGER]
+		)
+		self.assertTrue(
+			mails[MANAGER_DE][0].startswith(f"Deal-Registrierung {name} eingereicht"), mails[MANAGER_DE]
+		)
+
+		german_subject = f"Deal-Registrierung {name} (Sprach Prospect GmbH): Zur Information zurückgegeben"
+		english_subject = f"Deal registration {name} (Sprach Prospect GmbH): Returned for information"
+		self.assertEqual(mails[A_ADMIN][0], german_subject)
+		self.assertIn("Ihre Deal-Registrierung", mails[A_ADMIN][1])
+		self.assertIn("Im Portal öffnen", mails[A_ADMIN][1])
+		self.assertNotIn("Your deal registration", mails[A_ADMIN][1])
+		self.assertEqual(mails[A_SALES][0], english_subject)
+		self.assertIn("Your deal registration", mails[A_SALES][1])
+		self.assertIn("<b>Returned for information</b>", mails[A_SALES][1])
+		self.assertNotIn("Ihre", mails[A_SALES][1])
+
+		subject, content = communication_to(doctype, name, A_ADMIN)
+		self.assertEqual(subject, german_subject)
+		self.assertIn("<b>Zur Information zurückgegeben</b>", content)
+		self.assertEqual(communication_to(doctype, name, A_SALES)[0], english_subject)
+		self.assertEqual(frappe.local.lang, previous)
+
+	def test_patch_updates_only_the_texts_the_customer_left_as_shipped(self):
+		from prm_app.patches.v0_4.notification_languages import SHIPPED_ENGLISH, execute
+
+		decision, paid = "PRM Deal Registration Decision", "PRM Payout Paid"
+		custom = "<p>Bezahlt: {{ doc.name }}</p>"
+		texts = {
+			decision: SHIPPED_ENGLISH[decision],  # a site installed before: the English texts as shipped
+			paid: {"subject": SHIPPED_ENGLISH[paid]["subject"], "message": custom},  # the customer's message
+		}
+		for values in NOTIFICATIONS:
+			if values["name"] in texts:
+				frappe.delete_doc("Notification", values["name"], ignore_permissions=True, force=True)
+				doc = frappe.get_doc(
+					{"doctype": "Notification", "channel": "Email", **values, **texts[values["name"]]}
+				)
+				doc.name = values["name"]
+				doc.insert(ignore_permissions=True)
+		new = {values["name"]: values for values in NOTIFICATIONS}
+
+		execute()
+		execute()  # a second migrate changes nothing
+		make_notifications()
+		stored = {
+			n: frappe.db.get_value("Notification", n, ["subject", "message"], as_dict=True) for n in texts
+		}
+		self.assertEqual(stored[decision].subject, new[decision]["subject"])
+		self.assertEqual(stored[decision].message, new[decision]["message"])
+		self.assertIn('_("Your deal registration {0} for {1} is now {2}.")', stored[decision].message)
+		self.assertEqual(stored[paid].message, custom)
+		self.assertEqual(stored[paid].subject, new[paid]["subject"])
+
+
+class TestChannelManagerHears(CompanyTestCase):
+	"""A partner with a channel manager: its submitted deals and extension requests go to that manager,
+	not to every Partner Manager of the site."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_notifications()
+		make_user(MANAGER, ["Partner Manager"])
+		make_user(MANAGER_DE, ["Partner Manager"])
+		frappe.db.commit()  # nosemgrep: shared fixtures
+
+	def test_a_partners_deal_goes_to_its_channel_manager(self):
+		from prm_app.api.portal import assign_to_managers
+
+		partner = make_partner("_PRM Notify Managed Partner")
+		partner.channel_manager = MANAGER_DE
+		partner.save()
+		registration = make_registration(partner, prospect_name="Managed Prospect", website="managed.example")
+		registration.submit_registration()
+		self.assertIn(MANAGER_DE, queued_to("Deal Registration", registration.name))
+		self.assertIn(MANAGER_DE, bell_of("Deal Registration", registration.name))
+		self.assertNotIn(MANAGER, queued_to("Deal Registration", registration.name) | bell_of("Deal Registration", registration.name))
+		self.assertEqual(
+			assign_to_managers("Deal Registration", registration.name, "Extend?", partner.name), [MANAGER_DE]
+		)
+		# a channel manager who leaves (disabled): every Partner Manager again
+		frappe.db.set_value("User", MANAGER_DE, "enabled", 0)
+		self.assertIn(MANAGER, assign_to_managers("Deal Registration", registration.name, "Extend?", partner.name))
+
+	def test_the_patch_changes_only_the_shipped_recipients(self):
+		from prm_app.notifications import MANAGER_CC
+		from prm_app.patches.v0_4 import deal_notification_channel_manager as patch
+
+		doc = frappe.get_doc("Notification", patch.NAME)
+		doc.set("recipients", [{"receiver_by_role": "Partner Manager"}])  # as shipped before
+		doc.save(ignore_permissions=True)
+		patch.execute()
+		doc.reload()
+		self.assertEqual([(r.cc, r.receiver_by_role) for r in doc.recipients], [(MANAGER_CC, None)])
+		doc.set("recipients", [{"receiver_by_role": "Sales Manager"}])  # the customer's choice
+		doc.save(ignore_permissions=True)
+		patch.execute()
+		doc.reload()
+		self.assertEqual([(r.cc, r.receiver_by_role) for r in doc.recipients], [(None, "Sales Manager")])

@@ -88,3 +88,8 @@ class FundClaim(Document):
 		if self.is_new():
 			self.status = "Draft"
 			self.rejection_reason = None
+
+
+def on_doctype_update():
+	"""A supplier's other partners (prm_app.reconciliation.suppliers_of_others, on every dashboard view)."""
+	frappe.db.add_index("Fund Claim", ["supplier", "partner", "docstatus"], "prm_supplier_partner")

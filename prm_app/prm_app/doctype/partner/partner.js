@@ -1,4 +1,9 @@
 frappe.ui.form.on("Partner", {
+	setup(frm) {
+		frm.set_query("channel_manager", () => ({
+			query: "prm_app.prm_app.doctype.partner.partner.channel_manager_query",
+		}));
+	},
 	refresh(frm) {
 		if (frm.is_new()) return;
 		prm_show_tier_progress(frm);

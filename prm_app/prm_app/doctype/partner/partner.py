@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils.nestedset import get_root_of
 
+from prm_app.permissions import is_channel_manager, partner_managers
 from prm_app.security import validate_http_url, validate_plain_name
 
 # an application not (yet) accepted: no Sales Partner, no Supplier
@@ -15,6 +16,7 @@ APPLICATION_STATUSES = ("Applicant", "Rejected")
 class Partner(Document):
 	def validate(self):
 		self.validate_values()
+		self.validate_channel_manager()
 		self.validate_sales_partner_unique()
 		self.validate_users_unique()
 		self.ensure_sales_partner()
@@ -83,6 +85,10 @@ class Partner(Document):
 		value = self.get(fieldname)
 		if not value:
 			return
+		if fieldname == "supplier" and not self.is_new() and not self.has_value_changed("supplier"):
+			# a site may hold partners that shared a supplier before this was refused: they still save (a
+			# tier change, a new user), the setup checklist lists them, their portal balance leaves it out
+			return
 		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
 		if not other and fieldname == "supplier":
 			# a supplier another partner's commissions or fund claims were posted to (before that partner
@@ -102,6 +108,21 @@ class Partner(Document):
 			)
 		if other:
 			frappe.throw(message.format(frappe.bold(value), frappe.bold(other)), title=title)
+
+	def validate_channel_manager(self):
+		"""The partner's channel manager: a Partner Manager (the one who creates the partner in the desk,
+		unless another is chosen; the one who approves an application)."""
+		user = frappe.session.user
+		if not self.channel_manager and self.is_new() and is_channel_manager(user):
+			self.channel_manager = user
+		if self.channel_manager and self.has_value_changed("channel_manager"):
+			if not is_channel_manager(self.channel_manager):
+				frappe.throw(
+					_("{0} is not an enabled user with the Partner Manager role.").format(
+						frappe.bold(self.channel_manager)
+					),
+					title=_("Invalid Channel Manager"),
+				)
 
 	def validate_users_unique(self):
 		seen = set()
@@ -157,3 +178,24 @@ def get_partner_by_sales_partner(sales_partner: str | None) -> str | None:
 	if not sales_partner:
 		return None
 	return frappe.db.get_value("Partner", {"sales_partner": sales_partner})
+
+
+
+@frappe.whitelist()
+@frappe.validate_and_sanitize_search_inputs
+def channel_manager_query(doctype, txt, searchfield, start, page_len, filters):
+	"""The Channel Manager field's choices: enabled Partner Managers, by id or name."""
+	frappe.has_permission("Partner", "write", throw=True)
+
+	users = [u for u in partner_managers() if u != "Administrator"]
+	user = frappe.qb.DocType("User")
+	pattern = f"%{txt}%"
+	return (
+		frappe.qb.from_(user)
+		.select(user.name, user.full_name)
+		.where(user.name.isin(users or [""]) & (user.name.like(pattern) | user.full_name.like(pattern)))
+		.orderby(user.name)
+		.limit(page_len)
+		.offset(start)
+		.run()
+	)

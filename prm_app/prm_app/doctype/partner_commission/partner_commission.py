@@ -195,6 +195,8 @@ def on_doctype_update():
 	)
 	# one partner's commissions and invoices per day (prm_app.daily_totals)
 	daily_totals.ensure_table()
+	# a supplier's other partners (prm_app.reconciliation.suppliers_of_others, on every dashboard view)
+	frappe.db.add_index("Partner Commission", ["supplier", "partner", "docstatus"], "prm_supplier_partner")
 	frappe.db.add_index(
 		"Partner Commission",
 		["partner", "status", "docstatus", "outstanding_amount"],
