@@ -9,6 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from prm_app import deal_keys, personas
 from prm_app.api.setup import make_checklist_block
+from prm_app.api.workspace import make_empty_state_block
 from prm_app.channel_funds.setup import CUSTOM_FIELDS as FUNDS_CUSTOM_FIELDS
 from prm_app.notifications import make_notifications
 
@@ -212,6 +213,7 @@ def after_install():
 	make_special_price_workflow()
 	personas.setup()  # what each persona's roles need outside prm_app's doctypes, and Role Profiles
 	make_checklist_block()  # the Partners workspace's setup checklist
+	make_empty_state_block()  # and what its charts say while they have no data
 	make_notifications()  # managers and partners notified both ways (the customer's to edit)
 	compile_translations()
 	deal_keys.rebuild()  # records made before the app: the conflict check finds them by key
@@ -228,6 +230,7 @@ def after_migrate():
 	make_special_price_workflow()
 	personas.setup()
 	make_checklist_block()
+	make_empty_state_block()
 	make_notifications()
 	compile_translations()
 
@@ -261,13 +264,15 @@ def remove_desk_records():
 	"""The notifications and the workspace block install made (on prm_app's doctypes and methods, useless
 	without the app). The read permissions and Role Profiles stay: they name roles that stay too."""
 	from prm_app.api.setup import CHECKLIST_BLOCK
+	from prm_app.api.workspace import EMPTY_STATE_BLOCK
 	from prm_app.notifications import NOTIFICATIONS
 
 	for name in [n["name"] for n in NOTIFICATIONS]:
 		if frappe.db.exists("Notification", name):
 			frappe.delete_doc("Notification", name, ignore_permissions=True, force=True)
-	if frappe.db.exists("Custom HTML Block", CHECKLIST_BLOCK):
-		frappe.delete_doc("Custom HTML Block", CHECKLIST_BLOCK, ignore_permissions=True, force=True)
+	for block in (CHECKLIST_BLOCK, EMPTY_STATE_BLOCK):
+		if frappe.db.exists("Custom HTML Block", block):
+			frappe.delete_doc("Custom HTML Block", block, ignore_permissions=True, force=True)
 
 
 # Commission lines carry the invoice line's accounting dimensions to the commission expense; ERPNext adds

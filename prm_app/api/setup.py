@@ -110,17 +110,24 @@ BLOCK_STYLE = """
 def make_checklist_block() -> None:
 	"""The workspace's checklist block: its HTML, style and script kept in step with the app's code on
 	every migrate, its roles set once."""
-	with open(frappe.get_app_path("prm_app", "public", "js", "setup_checklist_block.js")) as f:
+	sync_custom_block(CHECKLIST_BLOCK, BLOCK_HTML, BLOCK_STYLE, "setup_checklist_block.js", CHECKLIST_ROLES)
+
+
+def sync_custom_block(name: str, html: str, style: str, script_file: str, roles: tuple[str, ...]) -> None:
+	"""A workspace's Custom HTML Block made from the app's code (script in public/js): HTML, style and
+	script brought in step on every migrate; roles set when the block is made (the customer may change
+	them)."""
+	with open(frappe.get_app_path("prm_app", "public", "js", script_file)) as f:
 		script = f.read()
-	values = {"html": BLOCK_HTML, "style": BLOCK_STYLE, "script": script, "private": 0}
-	if not frappe.db.exists("Custom HTML Block", CHECKLIST_BLOCK):
+	values = {"html": html, "style": style, "script": script, "private": 0}
+	if not frappe.db.exists("Custom HTML Block", name):
 		block = frappe.get_doc(
-			{"doctype": "Custom HTML Block", "roles": [{"role": role} for role in CHECKLIST_ROLES], **values}
+			{"doctype": "Custom HTML Block", "roles": [{"role": role} for role in roles], **values}
 		)
-		block.name = CHECKLIST_BLOCK  # the name is prompted for in the desk
+		block.name = name  # the name is prompted for in the desk
 		block.insert(ignore_permissions=True)
 		return
-	block = frappe.get_doc("Custom HTML Block", CHECKLIST_BLOCK)
+	block = frappe.get_doc("Custom HTML Block", name)
 	if any(block.get(field) != value for field, value in values.items()):
 		block.update(values)
 		block.flags.ignore_permissions = True

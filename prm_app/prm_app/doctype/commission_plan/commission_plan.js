@@ -7,6 +7,11 @@ frappe.ui.form.on("Commission Plan", {
 	refresh(frm) {
 		prm_format_rule_and_bracket_rates(frm);
 		prm_set_bracket_rules(frm);
+		if (frm.doc.__onload && frm.doc.__onload.plan_summary) {
+			prm_show_plan_summary(frm, frm.doc.__onload.plan_summary);
+		} else {
+			prm_update_plan_summary(frm); // a new or copied plan: worked out from the form
+		}
 		if (frm.is_new()) {
 			return;
 		}
@@ -28,12 +33,75 @@ frappe.ui.form.on("Commission Plan", {
 	},
 });
 
+// The plan's settings and rows change the summary too (worked out by the server on the unsaved plan).
+const PLAN_SUMMARY_FIELDS = [
+	"company",
+	"basis",
+	"trigger",
+	"bracket_mode",
+	"period",
+	"enabled",
+	"special_price_commission",
+];
+const RULE_SUMMARY_FIELDS = [
+	"priority",
+	"rate_type",
+	"rate",
+	"item_code",
+	"item_group",
+	"brand",
+	"territory",
+	"customer_group",
+	"partner_tier",
+	"partner_type",
+	"new_customer",
+	"registered_deal",
+	"min_per_invoice",
+	"max_per_invoice",
+	"cap_per_period",
+];
+const BRACKET_SUMMARY_FIELDS = ["rule_name", "from_amount", "to_amount", "rate", "brackets_remove"];
+
+function prm_handlers(fields, handler) {
+	return Object.fromEntries(fields.map((field) => [field, handler]));
+}
+
+frappe.ui.form.on("Commission Plan", prm_handlers(PLAN_SUMMARY_FIELDS, prm_update_plan_summary));
+frappe.ui.form.on(
+	"Commission Plan Bracket",
+	prm_handlers(BRACKET_SUMMARY_FIELDS, prm_update_plan_summary)
+);
+
 // A bracket's rule is picked from the plan's rules (the names must match), kept in step as rules change.
 frappe.ui.form.on("Commission Plan Rule", {
-	rule_name: prm_set_bracket_rules,
+	...prm_handlers(RULE_SUMMARY_FIELDS, prm_update_plan_summary),
+	rule_name(frm) {
+		prm_set_bracket_rules(frm);
+		prm_update_plan_summary(frm);
+	},
 	rules_add: prm_set_bracket_rules,
-	rules_remove: prm_set_bracket_rules,
+	rules_remove(frm) {
+		prm_set_bracket_rules(frm);
+		prm_update_plan_summary(frm);
+	},
 });
+
+// The summary is HTML the server built and escaped (names are shown as text).
+function prm_show_plan_summary(frm, html) {
+	const field = frm.fields_dict.plan_summary;
+	if (field) {
+		field.$wrapper.html(html || "");
+	}
+}
+
+function prm_update_plan_summary(frm) {
+	clearTimeout(frm.__prm_summary_timer);
+	frm.__prm_summary_timer = setTimeout(() => {
+		frappe
+			.xcall("prm_app.api.commission_plan.get_plan_summary", { doc: frm.doc })
+			.then((html) => prm_show_plan_summary(frm, html));
+	}, 600);
+}
 
 function prm_set_bracket_rules(frm) {
 	const names = [...new Set((frm.doc.rules || []).map((r) => r.rule_name).filter(Boolean))];
@@ -41,9 +109,13 @@ function prm_set_bracket_rules(frm) {
 	frm.refresh_field("brackets");
 }
 
-// Rates read as what they are: a percentage rule's rate with "%", an open bracket "and above".
+// Rates read as what they are: a percentage rule's rate with "%", an open bracket "and above"; a rule's
+// name is text as typed (Frappe strips markup only when the plan is saved).
 function prm_format_rule_and_bracket_rates(frm) {
 	const rules = frm.fields_dict.rules.grid;
+	const as_text = (value) => frappe.utils.escape_html(value || "");
+	rules.update_docfield_property("rule_name", "formatter", as_text);
+	frm.fields_dict.brackets.grid.update_docfield_property("rule_name", "formatter", as_text);
 	rules.update_docfield_property("rate", "formatter", (value, df, options, doc) => {
 		if (doc && doc.rate_type === "Percentage") {
 			return frappe.format(value, { fieldtype: "Percent" }, options);

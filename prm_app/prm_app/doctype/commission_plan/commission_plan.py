@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from frappe.utils import getdate
 
 from prm_app.engine import EngineError, Plan, plan_from_dict, plan_to_dict
+from prm_app.plan_summary import plan_summary_html
 from prm_app.utils import company_currency_precision, engine_error_message, rounding_method
 
 RATE_TYPES = {"Percentage": "percentage", "Per Unit": "per_unit", "Per Invoice": "per_invoice"}
@@ -65,6 +66,7 @@ class CommissionPlan(Document):
 		# the form's Simulate button (simulations are created by that button only, so the desk's
 		# can_create leaves the doctype out)
 		self.set_onload("can_simulate", bool(frappe.has_permission("Commission Plan Simulation", "create")))
+		self.set_onload("plan_summary", plan_summary_html(self))
 
 	def validate(self):
 		self.set_currency()

@@ -10,7 +10,7 @@ import frappe
 from frappe.utils import add_months, flt, get_first_day, getdate, nowdate
 
 from prm_app import commissions, simulation
-from prm_app.api.commission_plan import simulate
+from prm_app.api.commission_plan import get_plan_summary, simulate
 from prm_app.engine import PlanError
 from prm_app.engine.simulate import run_stream
 from prm_app.tests import PRMTestCase
@@ -375,3 +375,139 @@ class TestPlanSimulation(PRMTestCase):
 
 		is_whitelisted(simulate)
 		self.assertEqual(frappe.allowed_http_methods_for_whitelisted_func[simulate], ["POST"])
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+class TestPlanSummary(PRMTestCase):
+	"""The form's plain-language summary: on load (after save) and from the endpoint the form calls as
+	rows change, in the user's language, with names shown as text."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+
+	def setUp(self):
+		self.lang = frappe.local.lang
+
+	def tearDown(self):
+		frappe.local.lang = self.lang
+		frappe.db.rollback()
+
+	def plan(self, name: str = "_PRM Summary", rule: str = "Volume") -> str:
+		return make_plan(
+			name,
+			[
+				{"rule_name": rule, "priority": 1, "rate_type": "Percentage", "rate": 0},
+				{
+					"rule_name": "Units",
+					"priority": 5,
+					"rate_type": "Per Unit",
+					"rate": 2.5,
+					"new_customer": "Yes",
+				},
+				{
+					"rule_name": "Rest",
+					"priority": 10,
+					"rate_type": "Percentage",
+					"rate": 7.5,
+					"min_per_invoice": 10,
+				},
+			],
+			[
+				{"rule_name": rule, "from_amount": 0, "to_amount": 1000, "rate": 5},
+				{"rule_name": rule, "from_amount": 1000, "rate": 10},
+			],
+			special_price_commission="Flag for Review",
+		)
+
+	def summary(self, name: str) -> str:
+		doc = frappe.get_doc("Commission Plan", name)
+		return get_plan_summary(doc.as_json())
+
+	def test_summary_in_english_on_load_and_from_the_endpoint(self):
+		frappe.local.lang = "en"
+		name = self.plan()
+		html = self.summary(name)
+		self.assertIn("Commission is worked out on the net amount of each invoice line", html)
+		self.assertIn(
+			"<strong>Volume</strong>: Pays a share of the net amount set by the volume brackets", html
+		)
+		self.assertIn("Volume up to $ 1,000.00: 5%", html)
+		self.assertIn("Volume of $ 1,000.00 and above: 10%", html)  # the open bracket
+		self.assertIn(
+			"<strong>Units</strong>: Pays $ 2.50 per unit sold on lines where the customer is new.", html
+		)
+		self.assertIn("<strong>Rest</strong>: Pays 7.5% of the net amount on every line.", html)
+		self.assertIn("At least $ 10.00 per invoice.", html)
+		self.assertIn("held until a Partner Manager approves it", html)
+		self.assertNotIn("It applies to invoices dated", html)
+		frappe.db.set_value("Commission Plan", name, {"valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+		self.assertIn(
+			f"It applies to invoices dated from {frappe.utils.formatdate('2026-01-01')} to "
+			f"{frappe.utils.formatdate('2026-12-31')}.",
+			self.summary(name),
+		)
+		# the form gets the same on load, so it is there right after a save
+		doc = frappe.get_doc("Commission Plan", name)
+		doc.run_method("onload")
+		self.assertEqual(doc.get_onload().plan_summary, self.summary(name))
+		self.assertIn("It applies to invoices dated", doc.get_onload().plan_summary)
+
+	def test_summary_follows_unsaved_rows(self):
+		doc = frappe.get_doc("Commission Plan", self.plan())
+		doc.rules[2].rate = 3
+		doc.append(
+			"rules", {"rule_name": "Deals", "rate_type": "Per Invoice", "rate": 20, "registered_deal": "No"}
+		)
+		html = get_plan_summary(doc.as_dict())
+		self.assertIn("Pays 3% of the net amount on every line.", html)
+		self.assertIn(
+			"<strong>Deals</strong>: Pays $ 20.00 per invoice on lines where the sale is not a registered deal.",
+			html,
+		)
+		self.assertEqual(
+			frappe.db.get_value("Commission Plan Rule", {"parent": doc.name, "idx": 3}, "rate"), 7.5
+		)
+		doc.rules = []  # a plan the engine cannot read yet says why
+		self.assertIn("The summary appears when the plan is valid", get_plan_summary(doc.as_dict()))
+
+	def test_summary_in_german(self):
+		frappe.local.lang = "de"
+		html = self.summary(self.plan())
+		self.assertIn(
+			"Die Provision wird auf den Nettobetrag jeder provisionsberechtigten Rechnungszeile", html
+		)
+		# numbers in the site's number format, phrases in the user's language
+		self.assertIn("<strong>Rest</strong>: Zahlt 7.5 % des Nettobetrags auf jede Zeile.", html)
+		self.assertIn("und darüber: 10 %", html)
+		self.assertIn("Mindestens", html)
+		self.assertNotIn("Pays", html)
+
+	def test_names_are_shown_as_text(self):
+		# Frappe strips markup from a saved rule name, but the form sends its unsaved rows as typed
+		doc = frappe.get_doc("Commission Plan", self.plan())
+		doc.rules[0].rule_name = HOSTILE
+		for bracket in doc.brackets:
+			bracket.rule_name = HOSTILE
+		doc.rules[2].brand = '"><svg onload=alert(2)>'
+		html = get_plan_summary(doc.as_dict())
+		self.assertNotIn("<img", html)
+		self.assertNotIn("<svg", html)
+		self.assertIn("<strong>&lt;img src=x onerror=alert(1)&gt;</strong>", html)
+		self.assertIn("the brand is &quot;&gt;&lt;svg onload=alert(2)&gt;", html)
+		# a saved name that is text with markup characters
+		name = self.plan(name="_PRM Summary 2", rule="R&D <3")
+		self.assertIn("<strong>R&amp;D &lt;3</strong>", self.summary(name))
+
+	def test_endpoint_needs_read_permission_on_the_plan(self):
+		name = self.plan()
+		doc = frappe.get_doc("Commission Plan", name).as_json()
+		outsider = make_user("prm-outsider@example.com", ["Sales User"])
+		with self.set_user(outsider):
+			self.assertRaises(frappe.PermissionError, get_plan_summary, doc)
+		reader = make_user("prm-reader@example.com", ["Accounts User"])
+		with self.set_user(reader):
+			self.assertIn("<strong>Rest</strong>", get_plan_summary(doc))
