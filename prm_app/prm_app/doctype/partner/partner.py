@@ -174,6 +174,30 @@ class Partner(Document):
 		self.supplier = supplier.name
 
 
+def refuse_merging_partners(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
+	"""Supplier / Sales Partner before_rename: a merge that would join two partners' suppliers (their
+	balances, payouts, fund claims) or sales partners (their invoices, revenue, tier progress) is refused,
+	as choosing another partner's is (``validate_link_unique``)."""
+	if not merge or not old or not new:
+		return
+	partners = sorted(partners_of(doc.doctype, old) | partners_of(doc.doctype, new))
+	if len(partners) > 1:
+		frappe.throw(
+			_("{0} and {1} belong to different partners ({2}) and cannot be merged.").format(
+				frappe.bold(old), frappe.bold(new), ", ".join(frappe.bold(p) for p in partners)
+			),
+			title=_("Cannot Merge"),
+		)
+
+
+def partners_of(doctype: str, name: str) -> set[str]:
+	if doctype == "Supplier":
+		from prm_app.reconciliation import supplier_partners
+
+		return supplier_partners(name)
+	return set(frappe.get_all("Partner", filters={"sales_partner": name}, pluck="name"))
+
+
 def get_partner_by_sales_partner(sales_partner: str | None) -> str | None:
 	if not sales_partner:
 		return None
