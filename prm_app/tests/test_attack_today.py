@@ -8,7 +8,8 @@ from frappe.utils import flt, nowdate
 
 from prm_app.channel_funds import funds
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
-from prm_app.tests.utils import account, make_invoice, make_partner, make_plan
+from prm_app.tests.test_portal_isolation import A_NAME, A_USER, B_NAME, B_USER, DENIED, PortalFixtures
+from prm_app.tests.utils import account, make_invoice, make_partner, make_plan, make_user
 
 
 def gl_owed(suppliers) -> float:
@@ -144,3 +145,168 @@ class TestAttackTodayLedger(FundsCase):
 		self.assertEqual(flt(payout.net_amount, 2), paid)
 		self.assertEqual(portal.supplier_balance(values, nowdate()), gl_owed([first, second]))
 		self.assertEqual(gl_owed([first, second]), flt(2400.0 - paid, 2))
+
+
+MANAGER_A, MANAGER_B = "prm.today.manager-a@example.com", "prm.today.manager-b@example.com"
+DESK_SALES = "prm.today.sales@example.com"
+
+
+class TestAttackTodayChannelManager(PortalFixtures):
+	"""Partner A's Admin user over real HTTP against its own channel manager and B's."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(MANAGER_A, ["Partner Manager"])
+		make_user(MANAGER_B, ["Partner Manager"])
+		make_user(DESK_SALES, ["Sales User"])
+		for name, manager in ((A_NAME, MANAGER_A), (B_NAME, MANAGER_B)):
+			doc = frappe.get_doc("Partner", name)
+			doc.channel_manager = manager
+			doc.save(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: the HTTP server has its own connection
+		frappe.cache.delete_keys("prm:portal:channel_manager:")
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		for name in (A_NAME, B_NAME):
+			frappe.db.set_value("Partner", name, "channel_manager", None)  # as the other modules expect
+		frappe.db.commit()  # nosemgrep: undo the fixtures' managers
+		frappe.cache.delete_keys("prm:portal:channel_manager:")
+		super().tearDownClass()
+
+	def assert_manager_kept(self, response):
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Partner", A_NAME, "channel_manager"), MANAGER_A, response.text[:300])
+		self.assertNotIn(MANAGER_B, response.text)
+
+	def test_a_partner_user_cannot_set_its_channel_manager(self):
+		"""Pointing the channel manager at themselves would send the vendor's review ToDos and emails of
+		the partner's deals and bank-detail changes to the partner: every write path refuses it."""
+		http = self.session()
+		headers = {"X-Frappe-CSRF-Token": http.csrf}
+		partner = frappe.get_doc("Partner", A_NAME).as_dict()
+		attempts = [
+			http.put(f"{self.url}/api/resource/Partner/{A_NAME}", json={"channel_manager": A_USER}, headers=headers),
+			self.post(
+				http,
+				"frappe.client.set_value",
+				{"doctype": "Partner", "name": A_NAME, "fieldname": "channel_manager", "value": A_USER},
+			),
+			self.post(
+				http,
+				"frappe.desk.form.save.savedocs",
+				{"doc": frappe.as_json({**partner, "channel_manager": A_USER}), "action": "Save"},
+			),
+			self.post(
+				http,
+				"run_doc_method",
+				{
+					"docs": frappe.as_json({**partner, "channel_manager": A_USER}),
+					"method": "send_portal_invitations",
+				},
+			),
+			self.post(
+				http,
+				"prm_app.api.portal.update_profile",
+				{"website": "https://a-today.example", "channel_manager": A_USER},
+			),
+		]
+		for response in attempts:
+			self.assert_manager_kept(response)
+		for response in attempts[:4]:
+			self.assertIn(response.status_code, DENIED, response.text[:300])
+
+	def test_a_partner_user_learns_no_other_manager(self):
+		"""The manager picker's query and the Partner's REST read give A nothing of B's manager (A's own
+		is its portal contact)."""
+		http = self.session()
+		responses = [
+			http.get(
+				f"{self.url}/api/method/frappe.desk.search.search_link",
+				params={
+					"doctype": "User",
+					"txt": "prm.today",
+					"query": "prm_app.prm_app.doctype.partner.partner.channel_manager_query",
+				},
+			),
+			http.get(
+				f"{self.url}/api/resource/Partner",
+				params={"fields": '["name", "channel_manager"]', "limit_page_length": 500},
+			),
+			http.get(f"{self.url}/api/resource/Partner/{B_NAME}"),
+			http.get(
+				f"{self.url}/api/method/frappe.client.get_value",
+				params={"doctype": "Partner", "filters": frappe.as_json({"name": B_NAME}), "fieldname": "channel_manager"},
+			),
+			http.get(
+				f"{self.url}/api/method/frappe.client.get_list",
+				params={
+					"doctype": "Partner",
+					"fields": '["channel_manager"]',
+					"filters": frappe.as_json({"channel_manager": MANAGER_B}),
+				},
+			),
+		]
+		for response in responses:
+			self.assertNotIn(MANAGER_B, response.text, response.url)
+		self.assertIn(responses[0].status_code, DENIED)
+		# each dashboard's contact is its own manager (B's viewed first: the contact cache is per manager)
+		b_page = self.session(B_USER).get(f"{self.url}/partner")
+		a_page = http.get(f"{self.url}/partner")
+		self.assertIn(MANAGER_B, b_page.text)
+		self.assertNotIn(MANAGER_A, b_page.text)
+		self.assertIn(MANAGER_A, a_page.text)
+		self.assertNotIn(MANAGER_B, a_page.text)
+
+	def test_desk_users_and_managers_who_are_not(self):
+		"""A Sales User reads partners but cannot set their manager nor list the managers; a manager
+		cannot name a disabled user, Administrator or a partner's own user."""
+		from prm_app.prm_app.doctype.partner.partner import channel_manager_query
+
+		try:
+			frappe.set_user(DESK_SALES)
+			doc = frappe.get_doc("Partner", A_NAME)
+			doc.channel_manager = MANAGER_B
+			with self.assertRaises(frappe.PermissionError):
+				doc.save()
+			with self.assertRaises(frappe.PermissionError):
+				channel_manager_query("User", "", "name", 0, 20, {})
+			frappe.set_user(MANAGER_A)
+			self.assertIn(MANAGER_B, [row[0] for row in channel_manager_query("User", "prm.today", "name", 0, 20, {})])
+			for user in (A_USER, "Administrator", DESK_SALES):
+				doc = frappe.get_doc("Partner", A_NAME)
+				doc.channel_manager = user
+				with self.assertRaises(frappe.ValidationError, msg=user):
+					doc.save()
+			frappe.set_user("Administrator")
+			frappe.db.set_value("User", MANAGER_B, "enabled", 0)
+			frappe.set_user(MANAGER_A)
+			doc = frappe.get_doc("Partner", A_NAME)
+			doc.channel_manager = MANAGER_B
+			with self.assertRaises(frappe.ValidationError):
+				doc.save()
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.rollback()
+			frappe.clear_cache(user=MANAGER_B)
+
+	def test_a_manager_who_lost_the_role_is_no_longer_the_contact(self):
+		"""The reviews of a partner whose channel manager is no longer a Partner Manager (the role taken
+		away, the user still enabled) go to every Partner Manager (``managers_of``); its portal must not
+		keep naming that user as the partner's contact."""
+		from prm_app import portal
+		from prm_app.permissions import managers_of
+
+		try:
+			frappe.get_doc("User", MANAGER_A).remove_roles("Partner Manager")
+			frappe.cache.delete_keys("prm:portal:channel_manager:")
+			self.assertNotIn(MANAGER_A, managers_of(A_NAME))
+			contact = portal.channel_manager(MANAGER_A)
+			self.assertTrue(contact)
+			self.assertNotEqual(contact.email, MANAGER_A)
+		finally:
+			frappe.db.rollback()
+			frappe.clear_cache(user=MANAGER_A)  # the roles cached while the role was away
+			frappe.cache.delete_keys("prm:portal:channel_manager:")
