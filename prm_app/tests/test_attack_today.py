@@ -7,9 +7,10 @@ from frappe.tests.utils import change_settings
 from frappe.utils import flt, nowdate
 
 from prm_app.channel_funds import funds
+from prm_app.tests import CompanyTestCase
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
 from prm_app.tests.test_portal_isolation import A_NAME, A_USER, B_NAME, B_USER, DENIED, PortalFixtures
-from prm_app.tests.utils import account, make_invoice, make_partner, make_plan, make_user
+from prm_app.tests.utils import account, make_invoice, make_partner, make_plan, make_registration, make_user
 
 
 def gl_owed(suppliers) -> float:
@@ -310,3 +311,65 @@ class TestAttackTodayChannelManager(PortalFixtures):
 			frappe.db.rollback()
 			frappe.clear_cache(user=MANAGER_A)  # the roles cached while the role was away
 			frappe.cache.delete_keys("prm:portal:channel_manager:")
+
+
+INJECTED = "Today {{ 7*7 }} {0} {% if 1 %}X{% endif %} &lt;img src=x onerror=alert(1)&gt;"
+NOTIFY_MANAGER, NOTIFY_DE = "prm.today.notify@example.com", "prm.today.notify-de@example.com"
+NOTIFY_A, NOTIFY_B = "prm.today.notify-a@example.com", "prm.today.notify-b@example.com"
+
+
+class TestAttackTodayNotifications(CompanyTestCase):
+	@classmethod
+	def setUpClass(cls):
+		from prm_app.notifications import make_notifications
+		from prm_app.tests.test_notifications import partner_with_users
+
+		super().setUpClass()
+		make_notifications()
+		make_user(NOTIFY_MANAGER, ["Partner Manager"])
+		make_user(NOTIFY_DE, ["Partner Manager"])
+		cls.a = partner_with_users("_PRM Today Notify A", {NOTIFY_A: "Admin"})
+		cls.b = partner_with_users("_PRM Today Notify B", {NOTIFY_B: "Admin"})
+		frappe.db.set_value("User", NOTIFY_DE, "language", "de")
+		frappe.db.set_value("User", NOTIFY_A, "language", "de")
+		frappe.db.commit()  # nosemgrep: shared fixtures
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def test_partner_text_is_never_rendered_as_a_template_nor_as_markup(self):
+		"""The prospect's name is the partner's text inside ``_("...").format(...)``: what reaches the
+		managers' Email Queue, Communication and bell is that text as typed (no Jinja evaluated, no
+		second format, no tag), in each recipient's language; neither B's users nor A's get it."""
+		from prm_app.tests.test_notifications import bells_of, mails_of, queued_to
+
+		registration = make_registration(self.a, prospect_name=INJECTED, website="today-inject.example")
+		previous = frappe.local.lang
+		registration.submit_registration()
+		self.assertEqual(frappe.local.lang, previous)
+		doctype, name = "Deal Registration", registration.name
+		mails, bells = mails_of(doctype, name), bells_of(doctype, name)
+		managers = {NOTIFY_MANAGER, NOTIFY_DE}
+		self.assertTrue(managers <= set(mails), mails.keys())
+		self.assertFalse({NOTIFY_A, NOTIFY_B} & (queued_to(doctype, name) | set(bells)))
+		for user in managers:
+			for text in (*mails[user], bells[user]):
+				self.assertIn("{{ 7*7 }} {0} {% if 1 %}X{% endif %}", text.replace("&#123;", "{"), user)
+				self.assertNotIn("49", text.replace(name, ""), user)
+				self.assertNotIn("<img", text, user)
+		self.assertIn("eingereicht", mails[NOTIFY_DE][0])
+		self.assertNotIn("eingereicht", mails[NOTIFY_MANAGER][0])
+
+	def test_the_language_is_restored_when_a_render_fails(self):
+		from prm_app.notifications import in_language
+
+		previous, jenv = frappe.local.lang, getattr(frappe.local, "jenv", None)
+		with self.assertRaises(frappe.ValidationError):
+			with in_language("de"):
+				self.assertEqual(frappe._("Supplier in Use"), "Lieferant in Verwendung")
+				frappe.throw("render failed")
+		self.assertEqual(frappe.local.lang, previous)
+		self.assertIs(getattr(frappe.local, "jenv", None), jenv)
+		if previous == "en":
+			self.assertEqual(frappe._("Supplier in Use"), "Supplier in Use")
