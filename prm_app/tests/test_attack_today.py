@@ -8,9 +8,13 @@ from frappe.utils import flt, nowdate
 
 from prm_app.channel_funds import funds
 from prm_app.tests import CompanyTestCase
+from prm_app.tests.http import HTTPTestCase
+from prm_app.tests.test_first_day import PASSWORD as FIRST_DAY_PASSWORD
+from prm_app.tests.test_first_day import website_user
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
+from prm_app.tests.test_portal_menu import MENU_PAGE, PRM_PAGES, sidebar_routes
 from prm_app.tests.test_portal_isolation import A_NAME, A_USER, B_NAME, B_USER, DENIED, PortalFixtures
-from prm_app.tests.utils import account, make_invoice, make_partner, make_plan, make_registration, make_user
+from prm_app.tests.utils import account, make_company, make_invoice, make_partner, make_plan, make_registration, make_user
 
 
 def gl_owed(suppliers) -> float:
@@ -373,3 +377,44 @@ class TestAttackTodayNotifications(CompanyTestCase):
 		self.assertIs(getattr(frappe.local, "jenv", None), jenv)
 		if previous == "en":
 			self.assertEqual(frappe._("Supplier in Use"), "Supplier in Use")
+
+
+MENU_BOTH, MENU_CUSTOMER = "prm.today.menu-both@example.com", "prm.today.menu-customer@example.com"
+
+
+class TestAttackTodayPortalMenu(HTTPTestCase):
+	"""Portal menus on Frappe's account and list pages (/me, /orders, /invoices): a partner user who is a
+	customer too keeps both menus; a customer never gets a partner's entries, whoever viewed before."""
+
+	password = FIRST_DAY_PASSWORD
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+		name = "_PRM Today Menu Partner"
+		partner = frappe.get_doc("Partner", name) if frappe.db.exists("Partner", name) else make_partner(name)
+		website_user(MENU_BOTH, ["Partner", "Customer"])
+		website_user(MENU_CUSTOMER, ["Customer"])
+		if not any(row.user == MENU_BOTH for row in partner.users):
+			partner.append("users", {"user": MENU_BOTH, "partner_role": "Sales"})
+		partner.save(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: the HTTP server has its own connection
+		cls.serve()
+
+	def sidebar(self, http, route: str) -> set[str]:
+		response = http.get(f"{self.url}{route}")
+		self.assertEqual(response.status_code, 200, (route, response.text[:300]))
+		return sidebar_routes(response.text)
+
+	def test_partner_and_customer_menus_on_account_and_list_pages(self):
+		both, _ = self.login(MENU_BOTH)
+		customer, _ = self.login(MENU_CUSTOMER)
+		for route in (MENU_PAGE, "/orders", "/invoices"):
+			mine = self.sidebar(both, route)
+			theirs = self.sidebar(customer, route)  # right after the partner's view of the same path
+			self.assertTrue({"/partner", "/partner/deals"} <= mine, (route, mine))
+			self.assertFalse({"/partner/commissions", "/partner/payouts"} & mine, (route, mine))  # a Sales user
+			self.assertTrue({"/orders", "/invoices"} <= mine, (route, mine))
+			self.assertFalse(theirs & PRM_PAGES, (route, theirs))
+			self.assertTrue({"/orders", "/invoices"} <= theirs, (route, theirs))
