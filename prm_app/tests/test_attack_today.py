@@ -115,6 +115,29 @@ class TestAttackTodayLedger(FundsCase):
 		self.assertEqual(stored(self.partner.name).sales_partner, sales_partner)
 		self.assertEqual(portal.revenue(sales_partner, nowdate(), nowdate()), 1000.0)
 
+	def test_a_new_partner_is_not_linked_to_a_supplier_left_by_another(self):
+		"""A new partner is linked to the Supplier of its name when no partner has it. One that another
+		partner moved away from still carries that partner's commissions: linked, the new partner's
+		dashboard would show them (100.00) as its balance. It gets a supplier of its own."""
+		from prm_app import portal
+
+		left = new_supplier("_PRM Today Later Partner")
+		self.partner.reload()
+		self.partner.supplier = left
+		self.partner.save()
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # 100.00 owed on ``left``
+		self.partner.reload()
+		self.partner.supplier = new_supplier("_PRM Today Moved Supplier")
+		self.partner.save()
+		later = make_partner("_PRM Today Later Partner", plan=self.plan)
+		self.assertNotEqual(later.supplier, left)
+		self.assertEqual(portal.supplier_balance(stored(later.name), nowdate()), gl_owed([later.supplier]))
+		self.assertEqual(portal.supplier_balance(stored(later.name), nowdate()), 0.0)
+		self.assertEqual(portal.supplier_balance(stored(self.partner.name), nowdate()), 100.0)
+		# an unused supplier of that name is still linked (a vendor's existing supplier record)
+		unused = new_supplier("_PRM Today Fresh Partner")
+		self.assertEqual(make_partner("_PRM Today Fresh Partner", plan=self.plan).supplier, unused)
+
 	@change_settings("PRM Settings", PAY_NOW)
 	def test_auditor_claim_on_older_supplier_then_payout(self):
 		"""By hand: a commission of 100.00 and a fund claim of 2,000.00 posted to the partner's first

@@ -156,14 +156,17 @@ class Partner(Document):
 		"""Link or create the Supplier that commission is payable to (not for applicants)."""
 		if self.supplier or self.status in APPLICATION_STATUSES:
 			return
+		from prm_app.reconciliation import supplier_partners
+
 		existing = frappe.db.get_value("Supplier", {"supplier_name": self.partner_name})
-		if existing and not frappe.db.exists("Partner", {"supplier": existing}):
+		# not one another partner has, nor one it left with its postings (its balance and payments)
+		if existing and not supplier_partners(existing) - {self.name}:
 			self.supplier = existing
 			return
 		supplier = frappe.get_doc(
 			{
 				"doctype": "Supplier",
-				"supplier_name": self.partner_name,
+				"supplier_name": self.partner_name if not existing else f"{self.partner_name} (PRM)",
 				"supplier_group": frappe.db.get_single_value("PRM Settings", "supplier_group")
 				or get_root_of("Supplier Group"),
 				"supplier_type": "Company",
