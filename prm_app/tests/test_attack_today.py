@@ -138,6 +138,27 @@ class TestAttackTodayLedger(FundsCase):
 		unused = new_supplier("_PRM Today Fresh Partner")
 		self.assertEqual(make_partner("_PRM Today Fresh Partner", plan=self.plan).supplier, unused)
 
+	def test_a_sales_partner_left_with_commissions_not_given_to_another(self):
+		"""A partner moved to a new Sales Partner leaves its invoices (and their commissions) on the old
+		one: given to another partner, that partner's dashboard revenue and tier progress would show
+		them (1,000.00 of A's sales)."""
+		from prm_app import portal
+
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		old = self.partner.sales_partner
+		self.partner.reload()
+		self.partner.sales_partner = (
+			frappe.get_doc({"doctype": "Sales Partner", "partner_name": "_PRM Today New SP", "commission_rate": 0})
+			.insert()
+			.name
+		)
+		self.partner.save()
+		other = make_partner("_PRM Today Other Partner", plan=self.plan)
+		other.sales_partner = old
+		with self.assertRaises(frappe.ValidationError):
+			other.save()
+		self.assertEqual(portal.revenue(stored(other.name).sales_partner, nowdate(), nowdate()), 0.0)
+
 	@change_settings("PRM Settings", PAY_NOW)
 	def test_auditor_claim_on_older_supplier_then_payout(self):
 		"""By hand: a commission of 100.00 and a fund claim of 2,000.00 posted to the partner's first

@@ -90,22 +90,8 @@ class Partner(Document):
 			# tier change, a new user), the setup checklist lists them, their portal balance leaves it out
 			return
 		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
-		if not other and fieldname == "supplier":
-			# a supplier another partner's commissions or fund claims were posted to (before that partner
-			# moved to a new supplier) still carries that partner's balance and payments
-			other = next(
-				(
-					partner
-					for doctype in ("Partner Commission", "Fund Claim")
-					for partner in [
-						frappe.db.get_value(
-							doctype, {"supplier": value, "partner": ("!=", self.name or "")}, "partner"
-						)
-					]
-					if partner
-				),
-				None,
-			)
+		if not other and self.has_value_changed(fieldname):
+			other = partner_with_postings(fieldname, value, self.name)
 		if other:
 			frappe.throw(message.format(frappe.bold(value), frappe.bold(other)), title=title)
 
@@ -137,7 +123,11 @@ class Partner(Document):
 		if self.sales_partner or self.status in APPLICATION_STATUSES:
 			return
 		existing = frappe.db.exists("Sales Partner", self.partner_name)
-		if existing and not frappe.db.exists("Partner", {"sales_partner": existing}):
+		if (
+			existing
+			and not frappe.db.exists("Partner", {"sales_partner": existing})
+			and not partner_with_postings("sales_partner", existing, self.name)
+		):
 			self.sales_partner = existing
 			return
 		sales_partner = frappe.get_doc(
@@ -175,6 +165,25 @@ class Partner(Document):
 			}
 		).insert(ignore_permissions=True)
 		self.supplier = supplier.name
+
+
+def partner_with_postings(fieldname: str, value: str, partner: str | None) -> str | None:
+	"""Another partner than ``partner`` that ``value`` still carries postings of, after that partner moved
+	to a new one: a supplier its commissions or fund claims were posted to (its balance and payments), a
+	sales partner its commissioned invoices carry (its revenue and tier progress)."""
+	if fieldname == "sales_partner":
+		rows = frappe.db.sql(
+			"""select pc.partner from `tabPartner Commission` pc
+			join `tabSales Invoice` si on si.name = pc.sales_invoice
+			where si.sales_partner = %s and pc.partner != %s limit 1""",
+			(value, partner or ""),
+		)
+		return rows[0][0] if rows else None
+	for doctype in ("Partner Commission", "Fund Claim"):
+		other = frappe.db.get_value(doctype, {"supplier": value, "partner": ("!=", partner or "")}, "partner")
+		if other:
+			return other
+	return None
 
 
 def refuse_merging_partners(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
