@@ -387,7 +387,7 @@ class TestAttackTodayNotifications(CompanyTestCase):
 		frappe.db.rollback()
 
 	def test_partner_text_is_never_rendered_as_a_template_nor_as_markup(self):
-		"""The prospect's name is the partner's text inside ``_("...").format(...)``: what reaches the
+		"""The prospect's name is the partner's text inside a translated message's format(): what reaches the
 		managers' Email Queue, Communication and bell is that text as typed (no Jinja evaluated, no
 		second format, no tag), in each recipient's language; neither B's users nor A's get it."""
 		from prm_app.tests.test_notifications import bells_of, mails_of, queued_to
