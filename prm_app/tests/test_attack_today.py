@@ -286,6 +286,14 @@ class TestAttackTodayChannelManager(PortalFixtures):
 			),
 			http.get(f"{self.url}/api/resource/Partner/{B_NAME}"),
 			http.get(
+				f"{self.url}/api/method/frappe.desk.search.search_link",
+				params={"doctype": "User", "txt": "prm.today"},
+			),
+			http.get(
+				f"{self.url}/api/method/frappe.client.validate_link",
+				params={"doctype": "User", "docname": MANAGER_B, "fields": '["full_name"]'},
+			),
+			http.get(
 				f"{self.url}/api/method/frappe.client.get_value",
 				params={"doctype": "Partner", "filters": frappe.as_json({"name": B_NAME}), "fieldname": "channel_manager"},
 			),
