@@ -95,6 +95,7 @@ doc_events = {
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
+		"before_rename": "prm_app.prm_app.doctype.partner.partner.refuse_merging_partner_company",
 		"after_rename": "prm_app.daily_totals.on_company_rename",
 	},
 	"Sales Partner": {

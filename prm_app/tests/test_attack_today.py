@@ -8,13 +8,21 @@ from frappe.utils import flt, nowdate
 
 from prm_app.channel_funds import funds
 from prm_app.tests import CompanyTestCase
+from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
 from prm_app.tests.http import HTTPTestCase
 from prm_app.tests.test_first_day import PASSWORD as FIRST_DAY_PASSWORD
 from prm_app.tests.test_first_day import website_user
-from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
-from prm_app.tests.test_portal_menu import MENU_PAGE, PRM_PAGES, sidebar_routes
 from prm_app.tests.test_portal_isolation import A_NAME, A_USER, B_NAME, B_USER, DENIED, PortalFixtures
-from prm_app.tests.utils import account, make_company, make_invoice, make_partner, make_plan, make_registration, make_user
+from prm_app.tests.test_portal_menu import MENU_PAGE, PRM_PAGES, sidebar_routes
+from prm_app.tests.utils import (
+	account,
+	make_company,
+	make_invoice,
+	make_partner,
+	make_plan,
+	make_registration,
+	make_user,
+)
 
 
 def gl_owed(suppliers) -> float:
@@ -31,7 +39,9 @@ def gl_owed(suppliers) -> float:
 
 def new_supplier(name: str) -> str:
 	return (
-		frappe.get_doc({"doctype": "Supplier", "supplier_name": name, "supplier_group": "All Supplier Groups"})
+		frappe.get_doc(
+			{"doctype": "Supplier", "supplier_name": name, "supplier_group": "All Supplier Groups"}
+		)
 		.insert()
 		.name
 	)
@@ -39,14 +49,18 @@ def new_supplier(name: str) -> str:
 
 def stored(partner: str) -> frappe._dict:
 	return frappe._dict(
-		frappe.db.get_value("Partner", partner, ["name", "company", "supplier", "sales_partner"], as_dict=True)
+		frappe.db.get_value(
+			"Partner", partner, ["name", "company", "supplier", "sales_partner"], as_dict=True
+		)
 	)
 
 
 class TestAttackTodayLedger(FundsCase):
 	def setUp(self):
 		super().setUp()
-		self.plan = make_plan("_PRM Today Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		self.plan = make_plan(
+			"_PRM Today Plan", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
+		)
 		self.partner.commission_plan = self.plan
 		self.partner.save()
 
@@ -65,7 +79,9 @@ class TestAttackTodayLedger(FundsCase):
 			)
 		# B's dashboard revenue, by hand: its own invoice of 2,000.00 only
 		self.assertEqual(portal.revenue(stored(other.name).sales_partner, nowdate(), nowdate()), 2000.0)
-		self.assertEqual(portal.revenue(stored(self.partner.name).sales_partner, nowdate(), nowdate()), 1000.0)
+		self.assertEqual(
+			portal.revenue(stored(self.partner.name).sales_partner, nowdate(), nowdate()), 1000.0
+		)
 
 	def test_supplier_merged_into_another_partners_is_refused(self):
 		"""A Supplier merged into another partner's (rename with merge) makes the two partners share one
@@ -101,7 +117,9 @@ class TestAttackTodayLedger(FundsCase):
 		from prm_app import portal
 
 		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
-		supplier = frappe.rename_doc("Supplier", self.partner.supplier, "_PRM Today Renamed Supplier", force=True)
+		supplier = frappe.rename_doc(
+			"Supplier", self.partner.supplier, "_PRM Today Renamed Supplier", force=True
+		)
 		values = stored(self.partner.name)
 		self.assertEqual(values.supplier, supplier)
 		self.assertEqual(portal.supplier_balance(values, nowdate()), gl_owed([supplier]))
@@ -148,7 +166,9 @@ class TestAttackTodayLedger(FundsCase):
 		old = self.partner.sales_partner
 		self.partner.reload()
 		self.partner.sales_partner = (
-			frappe.get_doc({"doctype": "Sales Partner", "partner_name": "_PRM Today New SP", "commission_rate": 0})
+			frappe.get_doc(
+				{"doctype": "Sales Partner", "partner_name": "_PRM Today New SP", "commission_rate": 0}
+			)
 			.insert()
 			.name
 		)
@@ -158,6 +178,29 @@ class TestAttackTodayLedger(FundsCase):
 		with self.assertRaises(frappe.ValidationError):
 			other.save()
 		self.assertEqual(portal.revenue(stored(other.name).sales_partner, nowdate(), nowdate()), 0.0)
+
+	def test_a_company_with_partners_is_not_merged_into_another(self):
+		"""A Company merged into another (rename with merge) leaves its partners' commissions on its
+		accounts, now the target's, while the portal reads the target's own commission payable account:
+		A's dashboard balance fell to 0.00 with 100.00 still owed in the GL. Refused; a plain rename keeps
+		the balance."""
+		from prm_app import portal
+
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		target = frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": "_PRM Today Merge Target",
+				"abbr": "_PTM",
+				"default_currency": "USD",
+				"country": "United States",
+			}
+		).insert()
+		with self.assertRaises(frappe.ValidationError):
+			frappe.rename_doc("Company", self.partner.company, target.name, merge=True, force=True)
+		values = stored(self.partner.name)
+		self.assertEqual(gl_owed([values.supplier]), 100.0)
+		self.assertEqual(portal.supplier_balance(values, nowdate()), 100.0)
 
 	@change_settings("PRM Settings", PAY_NOW)
 	def test_auditor_claim_on_older_supplier_then_payout(self):
@@ -227,7 +270,9 @@ class TestAttackTodayChannelManager(PortalFixtures):
 
 	def assert_manager_kept(self, response):
 		frappe.db.rollback()
-		self.assertEqual(frappe.db.get_value("Partner", A_NAME, "channel_manager"), MANAGER_A, response.text[:300])
+		self.assertEqual(
+			frappe.db.get_value("Partner", A_NAME, "channel_manager"), MANAGER_A, response.text[:300]
+		)
 		self.assertNotIn(MANAGER_B, response.text)
 
 	def test_a_partner_user_cannot_set_its_channel_manager(self):
@@ -237,7 +282,9 @@ class TestAttackTodayChannelManager(PortalFixtures):
 		headers = {"X-Frappe-CSRF-Token": http.csrf}
 		partner = frappe.get_doc("Partner", A_NAME).as_dict()
 		attempts = [
-			http.put(f"{self.url}/api/resource/Partner/{A_NAME}", json={"channel_manager": A_USER}, headers=headers),
+			http.put(
+				f"{self.url}/api/resource/Partner/{A_NAME}", json={"channel_manager": A_USER}, headers=headers
+			),
 			self.post(
 				http,
 				"frappe.client.set_value",
@@ -295,7 +342,11 @@ class TestAttackTodayChannelManager(PortalFixtures):
 			),
 			http.get(
 				f"{self.url}/api/method/frappe.client.get_value",
-				params={"doctype": "Partner", "filters": frappe.as_json({"name": B_NAME}), "fieldname": "channel_manager"},
+				params={
+					"doctype": "Partner",
+					"filters": frappe.as_json({"name": B_NAME}),
+					"fieldname": "channel_manager",
+				},
 			),
 			http.get(
 				f"{self.url}/api/method/frappe.client.get_list",
@@ -331,7 +382,9 @@ class TestAttackTodayChannelManager(PortalFixtures):
 			with self.assertRaises(frappe.PermissionError):
 				channel_manager_query("User", "", "name", 0, 20, {})
 			frappe.set_user(MANAGER_A)
-			self.assertIn(MANAGER_B, [row[0] for row in channel_manager_query("User", "prm.today", "name", 0, 20, {})])
+			self.assertIn(
+				MANAGER_B, [row[0] for row in channel_manager_query("User", "prm.today", "name", 0, 20, {})]
+			)
 			for user in (A_USER, "Administrator", DESK_SALES):
 				doc = frappe.get_doc("Partner", A_NAME)
 				doc.channel_manager = user
@@ -466,7 +519,9 @@ class TestAttackTodayPortalMenu(HTTPTestCase):
 			mine = self.sidebar(both, route)
 			theirs = self.sidebar(customer, route)  # right after the partner's view of the same path
 			self.assertTrue({"/partner", "/partner/deals"} <= mine, (route, mine))
-			self.assertFalse({"/partner/commissions", "/partner/payouts"} & mine, (route, mine))  # a Sales user
+			self.assertFalse(
+				{"/partner/commissions", "/partner/payouts"} & mine, (route, mine)
+			)  # a Sales user
 			self.assertTrue({"/orders", "/invoices"} <= mine, (route, mine))
 			self.assertFalse(theirs & PRM_PAGES, (route, theirs))
 			self.assertTrue({"/orders", "/invoices"} <= theirs, (route, theirs))

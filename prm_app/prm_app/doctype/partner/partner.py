@@ -202,6 +202,19 @@ def refuse_merging_partners(doc, method=None, old: str | None = None, new: str |
 		)
 
 
+def refuse_merging_partner_company(
+	doc, method=None, old: str | None = None, new: str | None = None, merge=False
+):
+	"""Company before_rename: a company with partners is not merged into another. Its partners'
+	commissions stay on its accounts (the target's after the merge), while the portal's balance reads the
+	target's own commission payable account: what the partners are owed would vanish from it."""
+	if merge and old and new and frappe.db.exists("Partner", {"company": old}):
+		message = _(
+			"Company {0} has partners, whose commissions are posted to its accounts: it cannot be merged into {1}."
+		)
+		frappe.throw(message.format(frappe.bold(old), frappe.bold(new)), title=_("Cannot Merge"))
+
+
 def partners_of(doctype: str, name: str) -> set[str]:
 	if doctype == "Supplier":
 		from prm_app.reconciliation import supplier_partners
@@ -214,7 +227,6 @@ def get_partner_by_sales_partner(sales_partner: str | None) -> str | None:
 	if not sales_partner:
 		return None
 	return frappe.db.get_value("Partner", {"sales_partner": sales_partner})
-
 
 
 @frappe.whitelist()
