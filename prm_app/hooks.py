@@ -95,10 +95,15 @@ doc_events = {
 	},
 	"Company": {
 		"on_update": "prm_app.install.set_company_defaults",
+		"before_rename": "prm_app.prm_app.doctype.partner.partner.refuse_merging_partner_company",
 		"after_rename": "prm_app.daily_totals.on_company_rename",
 	},
 	"Sales Partner": {
+		"before_rename": "prm_app.prm_app.doctype.partner.partner.refuse_merging_partners",
 		"after_rename": "prm_app.daily_totals.on_sales_partner_rename",
+	},
+	"Supplier": {
+		"before_rename": "prm_app.prm_app.doctype.partner.partner.refuse_merging_partners",
 	},
 	"Payment Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",

@@ -18,7 +18,7 @@ from frappe.utils import add_days, add_months, flt, get_first_day, getdate, nowd
 from prm_app import deal_products
 from prm_app.commissions import lines_by_commission
 from prm_app.l10n import prm_date, prm_money, prm_month, prm_number
-from prm_app.permissions import is_partner_user, partner_managers, partner_roles_of
+from prm_app.permissions import is_channel_manager, is_partner_user, partner_managers, partner_roles_of
 from prm_app.statement import STATEMENT_LINE_FIELDS
 
 # which partner_role may open which area of the portal (Admin: all)
@@ -296,12 +296,13 @@ CONTACT_SECONDS = 10 * 60  # a renamed or disabled manager shows within ten minu
 
 
 def channel_manager(user: str | None = None) -> frappe._dict | None:
-	"""Who the partner can write to: its channel manager (Partner.channel_manager) while enabled, else the
-	first enabled Partner Manager (staff, not Administrator)."""
+	"""Who the partner can write to: its channel manager (Partner.channel_manager) while an enabled Partner
+	Manager (as ``managers_of``: who reviews its deals), else the first enabled Partner Manager (staff, not
+	Administrator)."""
 	key = f"prm:portal:channel_manager:{user or ''}"
 	cached = frappe.cache.get_value(key, expires=True)  # not kept as None in frappe.local on a miss
 	if cached is None:
-		if not user or not frappe.db.get_value("User", user, "enabled"):
+		if not is_channel_manager(user):
 			user = next((u for u in partner_managers() if u != "Administrator"), None)
 		values = frappe.db.get_value("User", user, ["full_name", "email"], as_dict=True) if user else None
 		cached = dict(values) if values else {}

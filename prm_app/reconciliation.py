@@ -282,6 +282,21 @@ def suppliers_of_others(partner: str, suppliers) -> set[str]:
 	return found
 
 
+def supplier_partners(supplier: str) -> set[str]:
+	"""The partners that have ``supplier`` or have postings on it."""
+	found = set()
+	for doctype, column, submitted in SUPPLIER_SOURCES:
+		found.update(
+			frappe.db.sql(
+				f"""select distinct {column} from `tab{doctype}`
+				where supplier = %(supplier)s{" and docstatus = 1" if submitted else ""}""",
+				{"supplier": supplier},
+				pluck=True,
+			)
+		)
+	return found
+
+
 def shared_suppliers() -> dict[str, list[str]]:
 	"""Partners' current suppliers that another partner has too, or has postings on: {supplier: [partners]}.
 	Refused since ``Partner.validate_link_unique``; a site may hold some from before (the setup checklist)."""

@@ -90,22 +90,8 @@ class Partner(Document):
 			# tier change, a new user), the setup checklist lists them, their portal balance leaves it out
 			return
 		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
-		if not other and fieldname == "supplier":
-			# a supplier another partner's commissions or fund claims were posted to (before that partner
-			# moved to a new supplier) still carries that partner's balance and payments
-			other = next(
-				(
-					partner
-					for doctype in ("Partner Commission", "Fund Claim")
-					for partner in [
-						frappe.db.get_value(
-							doctype, {"supplier": value, "partner": ("!=", self.name or "")}, "partner"
-						)
-					]
-					if partner
-				),
-				None,
-			)
+		if not other and self.has_value_changed(fieldname):
+			other = partner_with_postings(fieldname, value, self.name)
 		if other:
 			frappe.throw(message.format(frappe.bold(value), frappe.bold(other)), title=title)
 
@@ -137,7 +123,11 @@ class Partner(Document):
 		if self.sales_partner or self.status in APPLICATION_STATUSES:
 			return
 		existing = frappe.db.exists("Sales Partner", self.partner_name)
-		if existing and not frappe.db.exists("Partner", {"sales_partner": existing}):
+		if (
+			existing
+			and not frappe.db.exists("Partner", {"sales_partner": existing})
+			and not partner_with_postings("sales_partner", existing, self.name)
+		):
 			self.sales_partner = existing
 			return
 		sales_partner = frappe.get_doc(
@@ -156,14 +146,17 @@ class Partner(Document):
 		"""Link or create the Supplier that commission is payable to (not for applicants)."""
 		if self.supplier or self.status in APPLICATION_STATUSES:
 			return
+		from prm_app.reconciliation import supplier_partners
+
 		existing = frappe.db.get_value("Supplier", {"supplier_name": self.partner_name})
-		if existing and not frappe.db.exists("Partner", {"supplier": existing}):
+		# not one another partner has, nor one it left with its postings (its balance and payments)
+		if existing and not supplier_partners(existing) - {self.name}:
 			self.supplier = existing
 			return
 		supplier = frappe.get_doc(
 			{
 				"doctype": "Supplier",
-				"supplier_name": self.partner_name,
+				"supplier_name": self.partner_name if not existing else f"{self.partner_name} (PRM)",
 				"supplier_group": frappe.db.get_single_value("PRM Settings", "supplier_group")
 				or get_root_of("Supplier Group"),
 				"supplier_type": "Company",
@@ -174,11 +167,66 @@ class Partner(Document):
 		self.supplier = supplier.name
 
 
+def partner_with_postings(fieldname: str, value: str, partner: str | None) -> str | None:
+	"""Another partner than ``partner`` that ``value`` still carries postings of, after that partner moved
+	to a new one: a supplier its commissions or fund claims were posted to (its balance and payments), a
+	sales partner its commissioned invoices carry (its revenue and tier progress)."""
+	if fieldname == "sales_partner":
+		rows = frappe.db.sql(
+			"""select pc.partner from `tabPartner Commission` pc
+			join `tabSales Invoice` si on si.name = pc.sales_invoice
+			where si.sales_partner = %s and pc.partner != %s limit 1""",
+			(value, partner or ""),
+		)
+		return rows[0][0] if rows else None
+	for doctype in ("Partner Commission", "Fund Claim"):
+		other = frappe.db.get_value(doctype, {"supplier": value, "partner": ("!=", partner or "")}, "partner")
+		if other:
+			return other
+	return None
+
+
+def refuse_merging_partners(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
+	"""Supplier / Sales Partner before_rename: a merge that would join two partners' suppliers (their
+	balances, payouts, fund claims) or sales partners (their invoices, revenue, tier progress) is refused,
+	as choosing another partner's is (``validate_link_unique``)."""
+	if not merge or not old or not new:
+		return
+	partners = sorted(partners_of(doc.doctype, old) | partners_of(doc.doctype, new))
+	if len(partners) > 1:
+		frappe.throw(
+			_("{0} and {1} belong to different partners ({2}) and cannot be merged.").format(
+				frappe.bold(old), frappe.bold(new), ", ".join(frappe.bold(p) for p in partners)
+			),
+			title=_("Cannot Merge"),
+		)
+
+
+def refuse_merging_partner_company(
+	doc, method=None, old: str | None = None, new: str | None = None, merge=False
+):
+	"""Company before_rename: a company with partners is not merged into another. Its partners'
+	commissions stay on its accounts (the target's after the merge), while the portal's balance reads the
+	target's own commission payable account: what the partners are owed would vanish from it."""
+	if merge and old and new and frappe.db.exists("Partner", {"company": old}):
+		message = _(
+			"Company {0} has partners, whose commissions are posted to its accounts: it cannot be merged into {1}."
+		)
+		frappe.throw(message.format(frappe.bold(old), frappe.bold(new)), title=_("Cannot Merge"))
+
+
+def partners_of(doctype: str, name: str) -> set[str]:
+	if doctype == "Supplier":
+		from prm_app.reconciliation import supplier_partners
+
+		return supplier_partners(name)
+	return set(frappe.get_all("Partner", filters={"sales_partner": name}, pluck="name"))
+
+
 def get_partner_by_sales_partner(sales_partner: str | None) -> str | None:
 	if not sales_partner:
 		return None
 	return frappe.db.get_value("Partner", {"sales_partner": sales_partner})
-
 
 
 @frappe.whitelist()
