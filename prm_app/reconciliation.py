@@ -282,6 +282,26 @@ def suppliers_of_others(partner: str, suppliers) -> set[str]:
 	return found
 
 
+def open_on_supplier(partner: str, supplier: str) -> tuple[int, float]:
+	"""(documents, net amount) still open between the vendor and ``partner`` on ``supplier``: its submitted
+	Partner Commissions with an outstanding amount (clawbacks negative) and the Purchase Invoices of its
+	Fund Claims not fully paid. A payout pays the partner's current supplier only, so these must be paid
+	or settled before the partner moves to another supplier."""
+	commissions = frappe.db.sql(
+		"""select count(*), coalesce(sum(outstanding_amount), 0) from `tabPartner Commission`
+		where partner = %s and supplier = %s and docstatus = 1 and outstanding_amount != 0""",
+		(partner, supplier),
+	)[0]
+	claims = frappe.db.sql(
+		"""select count(*), coalesce(sum(pi.outstanding_amount), 0) from `tabFund Claim` fc
+		join `tabPurchase Invoice` pi on pi.name = fc.purchase_invoice
+		where fc.partner = %s and fc.supplier = %s and fc.docstatus = 1 and pi.docstatus = 1
+			and pi.outstanding_amount != 0""",
+		(partner, supplier),
+	)[0]
+	return int(commissions[0] + claims[0]), flt(commissions[1] + claims[1], 2)
+
+
 def supplier_partners(supplier: str) -> set[str]:
 	"""The partners that have ``supplier`` or have postings on it."""
 	found = set()

@@ -153,12 +153,15 @@ class TestFinalAttackLedger(FundsCase):
 			portal.revenue(self.partner.sales_partner, get_first_day(nowdate()), nowdate()), 2000.0 - 1000.0
 		)
 
+	@change_settings("PRM Settings", PAY_NOW)
 	def test_auditor_dashboard_balance_after_the_partner_moved_to_a_new_supplier(self):
-		"""By hand: a commission of 100.00 unpaid, posted to the partner's first supplier; the partner then
-		moves to a new supplier. The vendor still owes it 100.00: the dashboard's balance says so."""
+		"""By hand: a commission of 100.00 unpaid on the partner's first supplier. A payout pays the current
+		supplier only, so the move to a new supplier is refused while it is open; once paid, the partner
+		moves, earns 300.00 on the new supplier, and the dashboard's balance is 300.00 (both suppliers)."""
 		from prm_app import portal
 
 		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		first = self.partner.supplier
 		self.partner.reload()
 		self.partner.supplier = (
 			frappe.get_doc(
@@ -171,11 +174,20 @@ class TestFinalAttackLedger(FundsCase):
 			.insert()
 			.name
 		)
+		with self.assertRaisesRegex(frappe.ValidationError, "1 open commission or fund claim documents"):
+			self.partner.save()
+		moved_to = self.partner.supplier
+		self.payout(add_days(nowdate(), -30), nowdate())
+		self.assertEqual(supplier_gl_balance(first), 0.0)
+		self.partner.reload()
+		self.partner.supplier = moved_to
 		self.partner.save()
+		make_invoice(self.partner, [("_PRM Hardware", 3, 1000)])
 		partner = frappe._dict(
 			frappe.db.get_value("Partner", self.partner.name, ["name", "company", "supplier"], as_dict=True)
 		)
-		self.assertEqual(portal.supplier_balance(partner, nowdate()), 100.0)
+		self.assertEqual(supplier_gl_balance(partner.supplier), 300.0)
+		self.assertEqual(portal.supplier_balance(partner, nowdate()), 300.0)
 
 
 class TestFinalAttackIsolation(FundsCase):
@@ -191,6 +203,7 @@ class TestFinalAttackIsolation(FundsCase):
 		with self.assertRaises(frappe.ValidationError):
 			other.save()
 
+	@change_settings("PRM Settings", PAY_NOW)
 	def test_supplier_left_by_a_partner_with_postings_not_given_to_another(self):
 		"""A partner moved to a new supplier leaves its commissions (and their balance, payments) on the
 		old one: that supplier must not become another partner's, whose dashboard balance would show them."""
@@ -198,6 +211,7 @@ class TestFinalAttackIsolation(FundsCase):
 		self.partner.commission_plan = plan
 		self.partner.save()
 		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # a commission of 100.00 on its supplier
+		self.payout(add_days(nowdate(), -30), nowdate())  # paid there: the partner may move
 		old = self.partner.supplier
 		self.partner.reload()
 		self.partner.supplier = (

@@ -4,6 +4,7 @@ Supplier (what commissions are payable to)."""
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import fmt_money
 from frappe.utils.nestedset import get_root_of
 
 from prm_app.permissions import is_channel_manager, partner_managers
@@ -19,6 +20,7 @@ class Partner(Document):
 		self.validate_channel_manager()
 		self.validate_sales_partner_unique()
 		self.validate_users_unique()
+		self.validate_supplier_change()
 		self.ensure_sales_partner()
 		self.ensure_supplier()
 
@@ -109,6 +111,29 @@ class Partner(Document):
 					),
 					title=_("Invalid Channel Manager"),
 				)
+
+	def validate_supplier_change(self):
+		"""A payout pays the partner's current supplier: moving to another one while commissions or fund
+		claims are still open on the old one would leave them unpaid by any payout."""
+		from prm_app.reconciliation import open_on_supplier
+
+		before = None if self.is_new() else self.get_doc_before_save()
+		old = before.supplier if before else None
+		if not old or old == self.supplier:
+			return
+		documents, amount = open_on_supplier(self.name, old)
+		if documents:
+			frappe.throw(
+				_(
+					"{0} open commission or fund claim documents ({1} net) are on supplier {2}: pay them with a "
+					"Partner Payout, or settle them, before moving the partner to another supplier."
+				).format(
+					documents,
+					fmt_money(amount, currency=frappe.get_cached_value("Company", self.company, "default_currency")),
+					frappe.bold(old),
+				),
+				title=_("Open Balance on the Supplier"),
+			)
 
 	def validate_users_unique(self):
 		seen = set()
