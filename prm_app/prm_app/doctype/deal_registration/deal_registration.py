@@ -5,6 +5,7 @@ request_extension; a Partner Manager: start_review, approve, reject, return_for_
 approve_extension, decline_extension, mark_lost). Saving the form never changes the status.
 """
 
+import math
 from datetime import date
 
 import frappe
@@ -187,6 +188,7 @@ class DealRegistration(Document):
 	def validate_products(self):
 		if not self.products:
 			frappe.throw(_("Add at least one product (an item or an item group)."), title=_("No Products"))
+		self.validate_partner_products()  # first: a partner is not told which item codes exist
 		for row in self.products:
 			if not row.item_code and not row.item_group:
 				frappe.throw(
@@ -204,23 +206,30 @@ class DealRegistration(Document):
 				)
 			if row.item_code and not row.item_group:
 				row.item_group = frappe.db.get_value("Item", row.item_code, "item_group")
-			if flt(row.qty) <= 0 or flt(row.qty) > MAX_QTY:
+			qty = flt(row.qty)
+			if not math.isfinite(qty) or qty <= 0 or qty > MAX_QTY:
 				frappe.throw(
 					_("Row {0}: the quantity must be greater than zero and at most {1}.").format(
 						row.idx, frappe.format(MAX_QTY, "Int")
 					),
 					title=_("Invalid Quantity"),
 				)
-		self.validate_partner_products()
 
 	def validate_partner_products(self):
-		"""A partner user registers only what the portal offers (enabled sales items), whatever path its
-		write came through (the portal, REST); the status actions (withdraw …) need no new check."""
+		"""A partner user registers only what the portal offers (enabled sales items, the portal's limits on
+		lines and quantities, a product's rows added up, the same refusal whether an item is missing or not
+		registrable), whatever path its write came through (the portal, REST); the status actions
+		(withdraw …) need no new check."""
 		if not is_partner_user() or self.flags.status_change:
 			return
-		refused = deal_products.refused_items([row.item_code for row in self.products if row.item_code])
-		if refused:
-			frappe.throw("<br>".join(refused), title=_("Invalid Product"))
+		if len(self.products) > deal_lines.MAX_ENTRIES:  # refused unread
+			problems = [_(deal_lines.TOO_MANY)]
+		else:
+			_rows, problems = deal_products.lines_from_form(
+				{"item_code": row.item_code, "qty": row.qty} for row in self.products if row.item_code
+			)
+		if problems:
+			frappe.throw("<br>".join(problems), title=_("Invalid Product"))
 
 	# --- guards -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+"""Attacks on the portal's product picker, the Commission Plan summary and the workspace's chart empty
+states, as partner A over real HTTP (the portal's server in a thread): what held stays asserted, what
+did not is fixed."""
+
+import json
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+from prm_app.engine.deal_lines import MAX_LINES, MAX_QTY
+from prm_app.tests.test_portal_isolation import A_NAME, A_USER, PortalFixtures
+from prm_app.tests.utils import make_item
+
+DISABLED = "_PRM Attack Picker Disabled"
+MISSING = "_PRM Attack Picker No Such Item"
+REFUSED = "is not a product you can register"
+
+
+class TestAttackPicker(PortalFixtures):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_item(DISABLED, "_PRM Software Group")
+		frappe.db.set_value("Item", DISABLED, "disabled", 1)
+		frappe.db.commit()  # nosemgrep: the HTTP server's own connection must see the fixtures
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		frappe.cache.delete(frappe.cache.make_key(f"prm:search:{A_USER}"))
+		super().tearDownClass()
+		frappe.delete_doc("Item", DISABLED, force=True, ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: remove the committed item
+
+	def deals_of_a(self) -> int:
+		frappe.db.rollback()
+		return frappe.db.count("Deal Registration", {"partner": A_NAME})
+
+	def rest_insert(self, http, products):
+		return http.post(
+			f"{self.url}/api/resource/Deal Registration",
+			data=json.dumps(
+				{
+					"prospect_name": "Attack Picker Prospect",
+					"expected_amount": 9000,
+					"expected_close_date": str(add_days(nowdate(), 30)),
+					"products": products,
+				}
+			),
+			headers={"X-Frappe-CSRF-Token": http.csrf, "Content-Type": "application/json"},
+		)
+
+	def answer(self, response, item: str) -> str:
+		messages = json.loads(response.json().get("_server_messages") or "[]")
+		text = " ".join(json.loads(m)["message"] for m in messages) or response.json().get("exception", "")
+		return text.replace(item, "ITEM")
+
+	def test_rest_does_not_tell_a_missing_item_from_a_disabled_one(self):
+		"""Before: REST answered "Row 1: item X does not exist." for a missing item and "X is not a
+		product you can register." for a disabled one: an oracle of the vendor's item codes."""
+		http = self.session()
+		before = self.deals_of_a()
+		answers = {}
+		for item in (DISABLED, MISSING):
+			response = self.rest_insert(http, [{"item_code": item, "qty": 1}])
+			self.assertEqual(response.status_code, 417, (item, response.text[:300]))
+			self.assertIn(REFUSED, response.text, item)
+			answers[item] = self.answer(response, item)
+		self.assertEqual(answers[DISABLED], answers[MISSING])
+		self.assertEqual(self.deals_of_a(), before)
+
+	def test_rest_holds_the_portals_limits_on_lines(self):
+		"""Before: REST took any number of rows and the same product on many rows (51 lines, or 3 rows of
+		one product at the maximum each: three times the maximum for one product)."""
+		http = self.session()
+		before = self.deals_of_a()
+		many = [{"item_code": f"_PRM Attack Line {i}", "qty": 1} for i in range(MAX_LINES + 1)]
+		rows = [{"item_code": "_PRM Software", "qty": 1} for _ in range(4 * MAX_LINES + 1)]
+		for products in (many, rows):
+			response = self.rest_insert(http, products)
+			self.assertEqual(response.status_code, 417, response.text[:300])
+			self.assertIn("At most 50 products in one registration.", response.text)
+			self.assertNotIn(REFUSED, response.text)  # one message, not one per line
+		twice = [{"item_code": "_PRM Software", "qty": int(MAX_QTY)} for _ in range(3)]
+		response = self.rest_insert(http, twice)
+		self.assertEqual(response.status_code, 417, response.text[:300])
+		self.assertIn("The quantity of _PRM Software is too large", response.text)
+		self.assertEqual(self.deals_of_a(), before)
+
+	def test_odd_quantities_through_rest_are_refused_cleanly(self):
+		http = self.session()
+		before = self.deals_of_a()
+		for qty in ("NaN", "Infinity", "-0", "1e309", {"a": 1}, [1]):
+			response = self.rest_insert(http, [{"item_code": "_PRM Software", "qty": qty}])
+			self.assertEqual(response.status_code, 417, (qty, response.text[:300]))
+			self.assertIn("The quantity of _PRM Software", response.text, qty)
+		self.assertEqual(self.deals_of_a(), before)
+
+	# --- the Commission Plan summary ---------------------------------------------------------------------
+
+	def test_a_partner_or_guest_gets_no_plan_summary(self):
+		plan = frappe.get_all("Commission Plan", pluck="name", limit=1)
+		doc = {"plan_name": "<b>x</b>", "name": plan[0] if plan else "Nope", "rules": []}
+		for user in (A_USER, None):
+			http = self.session(user)
+			response = self.post(
+				http, "prm_app.api.commission_plan.get_plan_summary", {"doc": json.dumps(doc)}
+			)
+			self.assertEqual(response.status_code, 403, response.text[:300])
+			self.assertNotIn("prm-plan-summary", response.text)
+
+	# --- the workspace's chart empty states --------------------------------------------------------------
+
+	def test_a_partner_learns_nothing_from_the_chart_empty_states(self):
+		for user in (A_USER, None):
+			http = self.session(user)
+			response = http.get(f"{self.url}/api/method/prm_app.api.workspace.get_chart_empty_states")
+			if user:  # held: every chart is skipped for a partner (no Dashboard Chart of its to read)
+				self.assertEqual(response.status_code, 200, response.text[:300])
+				self.assertEqual(response.json()["message"], [])
+			else:
+				self.assertEqual(response.status_code, 403, response.text[:300])
