@@ -12,6 +12,7 @@ from prm_app.tests.test_portal_isolation import A_NAME, A_USER, PortalFixtures
 from prm_app.tests.utils import make_item
 
 DISABLED = "_PRM Attack Picker Disabled"
+SECRET_NAME = "Unreleased Widget Codename"  # the disabled item's name
 MISSING = "_PRM Attack Picker No Such Item"
 REFUSED = "is not a product you can register"
 
@@ -21,7 +22,7 @@ class TestAttackPicker(PortalFixtures):
 	def setUpClass(cls):
 		super().setUpClass()
 		make_item(DISABLED, "_PRM Software Group")
-		frappe.db.set_value("Item", DISABLED, "disabled", 1)
+		frappe.db.set_value("Item", DISABLED, {"disabled": 1, "item_name": SECRET_NAME})
 		frappe.db.commit()  # nosemgrep: the HTTP server's own connection must see the fixtures
 
 	@classmethod
@@ -120,3 +121,93 @@ class TestAttackPicker(PortalFixtures):
 				self.assertEqual(response.json()["message"], [])
 			else:
 				self.assertEqual(response.status_code, 403, response.text[:300])
+
+	# --- the product search ------------------------------------------------------------------------------
+
+	def test_frappe_apis_tell_a_partner_nothing_of_items_the_picker_hides(self):
+		"""Before: frappe.desk.search.get_link_title answered a disabled item's name to partner A (and any
+		record's title field: no permission check in v15 or v16)."""
+		http = self.session()
+		url = f"{self.url}/api/method"
+		probes = {
+			"rest list": http.get(
+				f"{self.url}/api/resource/Item", params={"filters": json.dumps([["disabled", "=", 1]])}
+			),
+			"rest doc": http.get(f"{self.url}/api/resource/Item/{DISABLED}"),
+			"get_value": http.get(
+				f"{url}/frappe.client.get_value",
+				params={"doctype": "Item", "filters": json.dumps({"name": DISABLED}), "fieldname": "item_name"},
+			),
+			"get_count": http.get(
+				f"{url}/frappe.client.get_count",
+				params={"doctype": "Item", "filters": json.dumps({"disabled": 1})},
+			),
+			"search_link": http.get(
+				f"{url}/frappe.desk.search.search_link", params={"doctype": "Item", "txt": DISABLED}
+			),
+			"search_widget": http.get(
+				f"{url}/frappe.desk.search.search_widget", params={"doctype": "Item", "txt": DISABLED}
+			),
+			"validate_link": http.get(
+				f"{url}/frappe.client.validate_link",
+				params={"doctype": "Item", "docname": DISABLED},
+			),
+			"get_link_title": http.get(
+				f"{url}/frappe.desk.search.get_link_title",
+				params={"doctype": "Item", "docname": DISABLED},
+			),
+			"reportview": http.get(
+				f"{url}/frappe.desk.reportview.get_count",
+				params={"doctype": "Item", "filters": json.dumps({"disabled": 1})},
+			),
+		}
+		for name, response in probes.items():
+			self.assertNotIn(SECRET_NAME, response.text, name)
+		# a hidden item's title is its name as sent, as for a missing one
+		for item in (DISABLED, MISSING):
+			response = http.get(
+				f"{url}/frappe.desk.search.get_link_title", params={"doctype": "Item", "docname": item}
+			)
+			self.assertEqual(response.status_code, 200, response.text[:300])
+			self.assertEqual(response.json()["message"], item)
+		# the partner's own deal: its title still shows
+		response = http.get(
+			f"{url}/frappe.desk.search.get_link_title",
+			params={"doctype": "Deal Registration", "docname": self.a_deal},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+
+	def test_search_text_and_parameters_of_any_shape(self):
+		http = self.session()
+
+		def search(**params):
+			return http.get(f"{self.url}/api/method/prm_app.api.portal.search_products", params=params)
+
+		frappe.db.rollback()
+		allowed = set(
+			frappe.get_all("Item", filters={"disabled": 0, "is_sales_item": 1, "has_variants": 0}, pluck="name")
+		)
+		for txt in ("\\", "\\%", "\\'", "%%%", "_%_", "ÄÖ ü 漢字 🙂", "\x00", "a b c d e f g h", DISABLED.lower()):
+			response = search(txt=txt)
+			self.assertEqual(response.status_code, 200, (txt, response.text[:300]))
+			for item in response.json()["message"]:
+				self.assertIn(item["item_code"], allowed, txt)
+		for limit in ("0", "-1", "21", "x", "1e3", "20.9"):
+			response = search(txt="_PRM", limit=limit)
+			self.assertIn(response.status_code, (200, 417), (limit, response.text[:300]))
+			if response.status_code == 200:
+				self.assertLessEqual(len(response.json()["message"]), 20, limit)
+		# a start/page argument is not taken (no paging through the whole item list)
+		response = search(txt="", start=20, limit_start=20, page_length=500)
+		self.assertIn(response.status_code, (200, 417), response.text[:300])
+		if response.status_code == 200:
+			self.assertLessEqual(len(response.json()["message"]), 20)
+		# the rate limit keys on the user: a forged client address does not reset it
+		frappe.cache.set(frappe.cache.make_key(f"prm:search:{A_USER}"), 10**6, ex=60)
+		response = http.get(
+			f"{self.url}/api/method/prm_app.api.portal.search_products",
+			params={"txt": "_PRM"},
+			headers={"X-Forwarded-For": "10.9.8.7"},
+		)
+		frappe.cache.delete(frappe.cache.make_key(f"prm:search:{A_USER}"))
+		self.assertEqual(response.status_code, 429, response.text[:300])
