@@ -211,3 +211,63 @@ class TestAttackPicker(PortalFixtures):
 		)
 		frappe.cache.delete(frappe.cache.make_key(f"prm:search:{A_USER}"))
 		self.assertEqual(response.status_code, 429, response.text[:300])
+
+	def test_the_plan_summary_escapes_names_and_refuses_a_sales_user(self):
+		from prm_app.api.commission_plan import get_plan_summary
+
+		plan = frappe.get_all("Commission Plan", pluck="name", limit=1)[0]
+		doc = frappe.get_doc("Commission Plan", plan).as_dict()
+		doc.update(name="_PRM Attack No Such Plan", plan_name="{{ 7*7 }}<script>alert(1)</script>")
+		for row in doc["rules"]:
+			row["rule_name"] = '<img src=x onerror="alert(1)">{{ 6*7 }}'
+		for row in doc.get("brackets") or []:
+			row["rule_name"] = '<img src=x onerror="alert(1)">{{ 6*7 }}'
+		html = get_plan_summary(frappe.as_json(doc))
+		self.assertIn("prm-plan-summary", html)
+		self.assertNotIn("<img", html)
+		self.assertNotIn("<script", html)
+		self.assertNotIn("42", html)  # names are data, never a template
+		if doc["rules"]:
+			self.assertIn("&lt;img src=x", html)
+		# a desk user who may not read plans (Sales User) gets nothing, saved or unsaved
+		user = "prm.attack.sales@example.com"
+		if not frappe.db.exists("User", user):
+			frappe.get_doc(
+				{"doctype": "User", "email": user, "first_name": "Attack Sales", "send_welcome_email": 0}
+			).insert(ignore_permissions=True)
+			frappe.get_doc("User", user).add_roles("Sales User")
+		frappe.set_user(user)
+		try:
+			for name in (plan, "_PRM Attack No Such Plan"):
+				doc["name"] = name
+				with self.assertRaises(frappe.PermissionError):
+					get_plan_summary(frappe.as_json(doc))
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.rollback()
+
+	def test_chart_empty_states_speak_only_of_records_the_user_may_read(self):
+		"""Held: a desk user with no role gets no chart's state (not even 'no commissions yet', which would
+		tell there are none); a Sales User only states of charts whose records it may read."""
+		from prm_app.api.workspace import empty_states, get_chart_empty_states
+
+		known = empty_states()
+		for user, role in (("prm.attack.norole@example.com", None), ("prm.attack.sales@example.com", "Sales User")):
+			if not frappe.db.exists("User", user):
+				frappe.get_doc(
+					{"doctype": "User", "email": user, "first_name": "Attack", "send_welcome_email": 0}
+				).insert(ignore_permissions=True)
+				if role:
+					frappe.get_doc("User", user).add_roles(role)
+			frappe.set_user(user)
+			try:
+				states = get_chart_empty_states()
+				if not role:
+					self.assertEqual(states, [])
+				for state in states:
+					chart = frappe.get_cached_doc("Dashboard Chart", state["chart"])
+					source = (known[state["chart"]]["source"] or (chart.document_type,))[0]
+					self.assertTrue(frappe.has_permission(source, "read"), state["chart"])
+			finally:
+				frappe.set_user("Administrator")
+		frappe.db.rollback()
