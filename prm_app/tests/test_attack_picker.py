@@ -271,3 +271,27 @@ class TestAttackPicker(PortalFixtures):
 			finally:
 				frappe.set_user("Administrator")
 		frappe.db.rollback()
+
+	def test_a_partner_registers_no_item_group_and_no_group_of_its_choice(self):
+		"""Before: through REST partner A registered the group "All Item Groups" (the portal offers items
+		only): a group row overlaps every product in it, so A's deal collided with any other partner's
+		deal for that prospect; and an item row kept the group A sent ("_PRM Hardware Group" for software)."""
+		http = self.session()
+		before = self.deals_of_a()
+		response = self.rest_insert(
+			http, [{"item_code": "_PRM Software", "qty": 1}, {"item_group": "All Item Groups", "qty": 1}]
+		)
+		self.assertEqual(response.status_code, 417, response.text[:300])
+		self.assertIn(f"All Item Groups {REFUSED}", response.text)
+		self.assertEqual(self.deals_of_a(), before)
+		response = self.rest_insert(
+			http, [{"item_code": "_PRM Software", "item_group": "_PRM Hardware Group", "qty": 1}]
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value(
+				"Deal Registration Product", {"parent": response.json()["data"]["name"]}, "item_group"
+			),
+			"_PRM Software Group",
+		)

@@ -11,7 +11,7 @@ from datetime import date
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
+from frappe.utils import add_days, escape_html, flt, getdate, now_datetime, nowdate
 
 from prm_app import deal_keys as deals_keys
 from prm_app import deal_products, deals
@@ -228,8 +228,29 @@ class DealRegistration(Document):
 			_rows, problems = deal_products.lines_from_form(
 				{"item_code": row.item_code, "qty": row.qty} for row in self.products if row.item_code
 			)
+		problems += self.partner_group_problems()
 		if problems:
 			frappe.throw("<br>".join(problems), title=_("Invalid Product"))
+
+	def partner_group_problems(self) -> list[str]:
+		"""A partner picks items; an item's row takes the item's own group, and item-group rows (a group
+		overlaps every product in it) are only the ones the vendor put on the stored registration."""
+		stored = [] if self.is_new() else frappe.get_all(
+			"Deal Registration Product",
+			filters={"parent": self.name, "parenttype": self.doctype, "item_code": ("is", "not set")},
+			fields=["item_group", "qty"],
+			ignore_permissions=True,  # the rows of the registration being validated
+		)  # fmt: skip
+		kept = {(r.item_group, flt(r.qty)) for r in stored}
+		problems = []
+		for row in self.products:
+			if row.item_code:
+				row.item_group = None  # set from the item below
+			elif row.item_group and (row.item_group, flt(row.qty)) not in kept:
+				problems.append(
+					_("{0} is not a product you can register.").format(escape_html(str(row.item_group)))
+				)
+		return problems
 
 	# --- guards -----------------------------------------------------------------------------------------
 
