@@ -295,3 +295,35 @@ class TestAttackPicker(PortalFixtures):
 			),
 			"_PRM Software Group",
 		)
+
+	def test_an_amount_that_is_no_number_is_refused_cleanly(self):
+		"""Before: an expected amount of "NaN" passed every comparison and reached the database (a 500)."""
+		http = self.session()
+		before = self.deals_of_a()
+		for amount in ("NaN", "nan", "Infinity"):
+			response = self.post(
+				http,
+				"prm_app.api.portal.register_deal",
+				{
+					"prospect_name": "Attack Amount Prospect",
+					"expected_amount": amount,
+					"expected_close_date": str(add_days(nowdate(), 30)),
+					"products": json.dumps([{"item_code": "_PRM Software", "qty": 1}]),
+				},
+			)
+			self.assertEqual(response.status_code, 417, (amount, response.text[:300]))
+			self.assertIn("expected amount", response.text.lower(), amount)
+			response = http.post(
+				f"{self.url}/api/resource/Deal Registration",
+				data=json.dumps(
+					{
+						"prospect_name": "Attack Amount Prospect",
+						"expected_amount": amount,
+						"expected_close_date": str(add_days(nowdate(), 30)),
+						"products": [{"item_code": "_PRM Software", "qty": 1}],
+					}
+				),
+				headers={"X-Frappe-CSRF-Token": http.csrf, "Content-Type": "application/json"},
+			)
+			self.assertEqual(response.status_code, 417, (amount, response.text[:300]))
+		self.assertEqual(self.deals_of_a(), before)

@@ -164,7 +164,7 @@ class DealRegistration(Document):
 			)
 
 	def validate_deal(self):
-		if flt(self.expected_amount) <= 0:
+		if math.isnan(flt(self.expected_amount)) or flt(self.expected_amount) <= 0:  # NaN passes a comparison
 			frappe.throw(_("The expected amount must be greater than zero."), title=_("Invalid Amount"))
 		if flt(self.expected_amount) > MAX_AMOUNT:
 			frappe.throw(
