@@ -35,7 +35,7 @@ def _as_list(value) -> list:
 	if isinstance(value, str):
 		try:
 			value = json.loads(value)
-		except ValueError:
+		except (ValueError, RecursionError):  # not JSON, or nested too deep to read: one (unknown) entry
 			value = [value]
 	return [v for v in (value if isinstance(value, list | tuple) else [value]) if v]
 

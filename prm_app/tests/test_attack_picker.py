@@ -327,3 +327,20 @@ class TestAttackPicker(PortalFixtures):
 			)
 			self.assertEqual(response.status_code, 417, (amount, response.text[:300]))
 		self.assertEqual(self.deals_of_a(), before)
+
+	def test_deeply_nested_products_are_refused_cleanly(self):
+		"""Before: products of 100,000 nested lists made json.loads raise RecursionError (a 500)."""
+		http = self.session()
+		before = self.deals_of_a()
+		response = self.post(
+			http,
+			"prm_app.api.portal.register_deal",
+			{
+				"prospect_name": "Attack Nested Prospect",
+				"expected_amount": 9000,
+				"expected_close_date": str(add_days(nowdate(), 30)),
+				"products": "[" * 100000 + "]" * 100000,
+			},
+		)
+		self.assertEqual(response.status_code, 417, response.text[:300])
+		self.assertEqual(self.deals_of_a(), before)
