@@ -204,7 +204,7 @@ after_request = ["prm_app.security.after_request"]
 
 # frappe.client.get_count / validate_link check doctype-level permission only in v15: for partner users
 # they check the records.
-# Link search with ignore_user_permissions skips row rules; likes and run_doc_method act before a read
+# Link search with ignore_user_permissions skips row rules; a link's title is read without a permission check; likes and run_doc_method act before a read
 # check; open counts count doctypes the user cannot read (prm_app.api.search / prm_app.api.desk).
 override_whitelisted_methods = {
 	"frappe.client.get_count": "prm_app.api.client.get_count",
@@ -212,6 +212,7 @@ override_whitelisted_methods = {
 	"frappe.desk.search.search_link": "prm_app.api.search.search_link",
 	"frappe.desk.search.search_widget": "prm_app.api.search.search_widget",
 	"frappe.desk.search.get_names_for_mentions": "prm_app.api.search.get_names_for_mentions",
+	"frappe.desk.search.get_link_title": "prm_app.api.search.get_link_title",
 	"frappe.desk.like.toggle_like": "prm_app.api.desk.toggle_like",
 	"run_doc_method": "prm_app.api.desk.run_doc_method",
 	"runserverobj": "prm_app.api.desk.run_doc_method",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import frappe
 from frappe import _
@@ -34,7 +35,7 @@ def _as_list(value) -> list:
 	if isinstance(value, str):
 		try:
 			value = json.loads(value)
-		except ValueError:
+		except (ValueError, RecursionError):  # not JSON, or nested too deep to read: one (unknown) entry
 			value = [value]
 	return [v for v in (value if isinstance(value, list | tuple) else [value]) if v]
 
@@ -100,7 +101,7 @@ def deal_values(
 	problems = []
 	if not (prospect_name or "").strip():
 		problems.append(_("Enter the prospect's company name."))
-	if flt(expected_amount) <= 0:
+	if math.isnan(flt(expected_amount)) or flt(expected_amount) <= 0:  # NaN passes a comparison
 		problems.append(_("The expected amount must be greater than zero."))
 	if not expected_close_date:
 		problems.append(_("Enter the expected close date."))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import frappe
 from frappe.desk import search as frappe_search
 
-from prm_app.permissions import is_partner_user
+from prm_app.permissions import is_partner_user, quietly_permitted
 
 
 def allowed_searchfield(doctype: str, searchfield: str | None) -> str | None:
@@ -94,3 +94,16 @@ def get_names_for_mentions(search_term: str = ""):
 	if is_portal_user():
 		return []
 	return frappe_search.get_names_for_mentions(search_term)
+
+
+@frappe.whitelist()
+def get_link_title(doctype: str, docname: str):
+	"""Frappe's link title (v15 and v16 read the title field of any record, no permission check: a partner
+	user learnt the names of items the portal hides, of other partners' records …). For partner users the
+	title of a record it may read; any other, missing or not, answers its name as sent."""
+	if is_partner_user():
+		if not isinstance(doctype, str) or not isinstance(docname, str):
+			return None
+		if not frappe.db.exists("DocType", doctype) or not quietly_permitted(doctype, docname, "read"):
+			return docname
+	return frappe_search.get_link_title(doctype, docname)

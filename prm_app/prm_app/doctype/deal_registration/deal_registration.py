@@ -5,12 +5,13 @@ request_extension; a Partner Manager: start_review, approve, reject, return_for_
 approve_extension, decline_extension, mark_lost). Saving the form never changes the status.
 """
 
+import math
 from datetime import date
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import add_days, flt, getdate, now_datetime, nowdate
+from frappe.utils import add_days, escape_html, flt, getdate, now_datetime, nowdate
 
 from prm_app import deal_keys as deals_keys
 from prm_app import deal_products, deals
@@ -163,7 +164,7 @@ class DealRegistration(Document):
 			)
 
 	def validate_deal(self):
-		if flt(self.expected_amount) <= 0:
+		if math.isnan(flt(self.expected_amount)) or flt(self.expected_amount) <= 0:  # NaN passes a comparison
 			frappe.throw(_("The expected amount must be greater than zero."), title=_("Invalid Amount"))
 		if flt(self.expected_amount) > MAX_AMOUNT:
 			frappe.throw(
@@ -187,6 +188,7 @@ class DealRegistration(Document):
 	def validate_products(self):
 		if not self.products:
 			frappe.throw(_("Add at least one product (an item or an item group)."), title=_("No Products"))
+		self.validate_partner_products()  # first: a partner is not told which item codes exist
 		for row in self.products:
 			if not row.item_code and not row.item_group:
 				frappe.throw(
@@ -204,23 +206,51 @@ class DealRegistration(Document):
 				)
 			if row.item_code and not row.item_group:
 				row.item_group = frappe.db.get_value("Item", row.item_code, "item_group")
-			if flt(row.qty) <= 0 or flt(row.qty) > MAX_QTY:
+			qty = flt(row.qty)
+			if not math.isfinite(qty) or qty <= 0 or qty > MAX_QTY:
 				frappe.throw(
 					_("Row {0}: the quantity must be greater than zero and at most {1}.").format(
 						row.idx, frappe.format(MAX_QTY, "Int")
 					),
 					title=_("Invalid Quantity"),
 				)
-		self.validate_partner_products()
 
 	def validate_partner_products(self):
-		"""A partner user registers only what the portal offers (enabled sales items), whatever path its
-		write came through (the portal, REST); the status actions (withdraw …) need no new check."""
+		"""A partner user registers only what the portal offers (enabled sales items, the portal's limits on
+		lines and quantities, a product's rows added up, the same refusal whether an item is missing or not
+		registrable), whatever path its write came through (the portal, REST); the status actions
+		(withdraw …) need no new check."""
 		if not is_partner_user() or self.flags.status_change:
 			return
-		refused = deal_products.refused_items([row.item_code for row in self.products if row.item_code])
-		if refused:
-			frappe.throw("<br>".join(refused), title=_("Invalid Product"))
+		if len(self.products) > deal_lines.MAX_ENTRIES:  # refused unread
+			problems = [_(deal_lines.TOO_MANY)]
+		else:
+			_rows, problems = deal_products.lines_from_form(
+				{"item_code": row.item_code, "qty": row.qty} for row in self.products if row.item_code
+			)
+		problems += self.partner_group_problems()
+		if problems:
+			frappe.throw("<br>".join(problems), title=_("Invalid Product"))
+
+	def partner_group_problems(self) -> list[str]:
+		"""A partner picks items; an item's row takes the item's own group, and item-group rows (a group
+		overlaps every product in it) are only the ones the vendor put on the stored registration."""
+		stored = [] if self.is_new() else frappe.get_all(
+			"Deal Registration Product",
+			filters={"parent": self.name, "parenttype": self.doctype, "item_code": ("is", "not set")},
+			fields=["item_group", "qty"],
+			ignore_permissions=True,  # the rows of the registration being validated
+		)  # fmt: skip
+		kept = {(r.item_group, flt(r.qty)) for r in stored}
+		problems = []
+		for row in self.products:
+			if row.item_code:
+				row.item_group = None  # set from the item below
+			elif row.item_group and (row.item_group, flt(row.qty)) not in kept:
+				problems.append(
+					_("{0} is not a product you can register.").format(escape_html(str(row.item_group)))
+				)
+		return problems
 
 	# --- guards -----------------------------------------------------------------------------------------
 
