@@ -84,6 +84,18 @@ WIDGETS_DRAWN = """(() => {
 		&& charts.every((c) => c.querySelector('.frappe-chart')
 			|| [...c.querySelectorAll('.chart-loading-state')].some((e) => e.offsetParent && !e.innerText.includes('Loading')));
 })()"""
+# every chart of the dashboard shows its data: frappe-charts first draws zeros and the data 700 ms later (an
+# axis that does not reach the largest value is the first drawing)
+CHARTS_SHOW_THEIR_DATA = """(() => {
+	const widgets = frappe.dashboard && frappe.dashboard.chart_group ? frappe.dashboard.chart_group.widgets_list : [];
+	return widgets.length > 0 && widgets.every((w) => {
+		const chart = w.dashboard_chart;
+		if (!chart) return false;
+		if (!chart.state || !chart.state.yAxis || !chart.getAllYValues) return true;
+		const values = chart.getAllYValues().filter((v) => typeof v === "number");
+		return Math.max(0, ...values) <= Math.max(...chart.state.yAxis.labels);
+	});
+})()"""
 NOT_WIDER = "return document.documentElement.scrollWidth <= window.innerWidth + 1"
 
 
@@ -683,7 +695,7 @@ class TestDeskBrowser(PRMTestCase):
 				"dashboard-view/Channel Overview",
 				f"document.querySelectorAll('.number-widget-box').length >= {len(dashboard.cards)}"
 				f" && document.querySelectorAll('.dashboard-widget-box .frappe-chart').length >= {len(dashboard.charts)}"
-				f" && {WIDGETS_DRAWN}",
+				f" && {WIDGETS_DRAWN} && {CHARTS_SHOW_THEIR_DATA}",
 				what="Channel Overview's cards and charts drawn",
 			)
 			self.shoot("09-channel-overview")
