@@ -68,12 +68,12 @@ DESKTOP, PHONE = portal_browser.DESKTOP, portal_browser.MOBILE
 IGNORED_CONSOLE = (*portal_browser.IGNORED_CONSOLE, "play() failed because the user didn't interact")
 # frappe-charts (in Frappe's desk bundle) swaps a chart's svg for an animated copy for 250 ms after each draw;
 # a resize of the chart's parent in that window (the page growing a scrollbar while other widgets load)
-# redraws and removes the svg that is not there. prm_app's charts draw without animation (their
-# custom_options), so this can only come from another app's chart, e.g. on a workspace a persona lands on:
+# redraws and removes the svg that is not there. prm_app's charts draw without animation (the dashboard
+# charts' custom_options, the Partner Scorecard's chart), so this can only come from another app's chart:
 # ignored only when it comes from Frappe's desk bundle itself, and never on prm_app's own pages (below)
 FRAPPE_DESK_RACES = ("Failed to execute 'removeChild' on 'Node'",)
 # steps on pages whose every chart is prm_app's: the race above is an error there too
-PRM_CHART_STEPS = ("Partners workspace", "Channel Overview")
+PRM_CHART_STEPS = ("Partners workspace", "Channel Overview", "scorecard")
 READY = "window.frappe && frappe.request && frappe.request.ajax_count === 0"
 # every number card counted and every chart drawn or saying it has no data
 WIDGETS_DRAWN = """(() => {
@@ -281,7 +281,7 @@ class TestDeskBrowser(PRMTestCase):
 			if entry["level"] != "SEVERE" or any(s in message for s in IGNORED_CONSOLE):
 				continue
 			if frappe_desk_race(message) and not step.startswith(PRM_CHART_STEPS):
-				self.races.append(f"{step}: {message[:200]}")
+				self.races.append(f"{step} ({self.driver.current_url}): {message[:200]}")
 				continue
 			errors.append(message)
 		self.assertEqual(errors, [], f"console errors at {step}")
@@ -439,7 +439,7 @@ class TestDeskBrowser(PRMTestCase):
 	def log_in(self, user: str):
 		from selenium.webdriver.common.by import By
 
-		self.driver.delete_all_cookies()
+		self.driver.execute_cdp_cmd("Network.clearBrowserCookies", {})  # whatever page the browser is on
 		self.driver.get(f"{self.url}/login")
 		self.element("return document.querySelector('#login_email')", what="the login page")
 		self.driver.find_element(By.ID, "login_email").send_keys(user)
@@ -566,6 +566,18 @@ class TestDeskBrowser(PRMTestCase):
 
 	# --- the channel manager ----------------------------------------------------------------------------------
 
+	def resize(self, size: tuple[int, int]):
+		"""The journey's window size. The previous journey's last page sees the resize (a window resized or a
+		phone turned on it): its console is read as a step of its own, then the page is left."""
+		self.size = size
+		with self.step(f"the previous journey's page resized to {self.label}"):
+			self.driver.set_window_size(*size)
+			# resize observers run before the next frame is painted
+			self.driver.execute_async_script(
+				"const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+			)
+		self.driver.get("about:blank")
+
 	def channel_manager_fixtures(self) -> str:
 		"""An application and a submitted deal registration to review; nothing of an earlier journey."""
 		frappe.db.rollback()
@@ -604,8 +616,7 @@ class TestDeskBrowser(PRMTestCase):
 		)
 
 	def channel_manager_day(self, size: tuple[int, int]):
-		self.size = size
-		self.driver.set_window_size(*size)
+		self.resize(size)
 		registration = self.channel_manager_fixtures()
 		self.user_made_by_the_admin(MANAGER, MANAGER_PROFILE)
 
@@ -700,18 +711,23 @@ class TestDeskBrowser(PRMTestCase):
 			)
 			self.shoot("09-channel-overview")
 			self.not_wider_than_the_phone("Channel Overview")
-			self.assertEqual(self.charts_survive_a_resize(), len(dashboard.charts))
+			charts = "(frappe.dashboard.chart_group ? frappe.dashboard.chart_group.widgets_list : []).map((w) => w.dashboard_chart)"
+			self.assertEqual(self.charts_survive_a_resize(charts), len(dashboard.charts))
 
 		with self.step("scorecard"):
 			self.open_report("Partner Scorecard", "10-scorecard")
+			self.wait_js(
+				"return !!(frappe.query_report && frappe.query_report.chart)", what="the scorecard's chart"
+			)
+			self.assertEqual(self.charts_survive_a_resize("[frappe.query_report.chart]"), 1)
 
-	def charts_survive_a_resize(self):
-		"""Redraw every chart with new data and resize it at once, as a page does when a scrollbar appears
-		while widgets load: no error (frappe-charts throws when this meets its 250 ms animation)."""
+	def charts_survive_a_resize(self, charts: str) -> int:
+		"""Redraw every chart (``charts``: a script's expression for them) with its data and resize it at once,
+		as a page does when a scrollbar appears while widgets load or a phone turns: no error (frappe-charts
+		throws when this meets its 250 ms animation)."""
 		return self.driver.execute_async_script(
+			f"const charts = ({charts}).filter(Boolean);"
 			"""const done = arguments[0];
-			const charts = (frappe.dashboard.chart_group ? frappe.dashboard.chart_group.widgets_list : [])
-				.map((w) => w.dashboard_chart).filter(Boolean);
 			for (const chart of charts) {
 				chart.update(chart.data);
 				chart.parent.style.width = "90%";
@@ -755,8 +771,7 @@ class TestDeskBrowser(PRMTestCase):
 		frappe.db.commit()  # nosemgrep: the server's own connection must see the fixtures
 
 	def accountant_day(self, size: tuple[int, int]):
-		self.size = size
-		self.driver.set_window_size(*size)
+		self.resize(size)
 		self.accountant_fixtures()
 		self.user_made_by_the_admin(ACCOUNTANT, ACCOUNTANT_PROFILE)
 		owed = ledger_outstanding(PAID_PARTNER)
