@@ -66,3 +66,14 @@ def test_commission_lines_take_the_full_width():
 def test_tier_progress_reads_as_a_projection():
 	script = (DOCTYPES / "partner" / "partner.js").read_text()
 	assert '__("Projection, if tiers were evaluated today: {0}", [progress.reason])' in script
+
+
+def test_charts_draw_without_animation():
+	"""frappe-charts swaps a chart's svg for an animated copy for 250 ms after each draw, and a resize in that
+	window (a scrollbar appearing while a dashboard's widgets load) throws "Failed to execute 'removeChild'"
+	in the desk: prm_app's charts draw without animation (test_desk_browser resizes them mid-draw)."""
+	charts = sorted((DOCTYPES.parent / "dashboard_chart").glob("*/*.json"))
+	assert charts
+	for path in charts:
+		options = json.loads(json.loads(path.read_text()).get("custom_options") or "{}")
+		assert (options.get("animate"), options.get("disableEntryAnimation")) == (0, 1), path.name

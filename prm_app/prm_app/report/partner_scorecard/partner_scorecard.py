@@ -280,6 +280,10 @@ def get_chart(data: list[dict], months: list[str]) -> dict | None:
 		},
 		"type": "line",
 		"fieldtype": "Currency",
+		# drawn without animation: frappe-charts' 250 ms animated copy meets a resize (a scrollbar, a turned
+		# phone) and throws "Failed to execute 'removeChild'" (as the dashboard charts' custom_options)
+		"animate": 0,
+		"disableEntryAnimation": 1,
 	}
 
 

@@ -79,6 +79,7 @@ class TestPartnerScorecard(PRMTestCase):
 		self.assertIn(month_field(self.from_date.strftime("%Y-%m")), [c["fieldname"] for c in columns])
 		self.assertEqual(chart["type"], "line")
 		self.assertTrue(chart["data"]["labels"])
+		self.assertEqual((chart["animate"], chart["disableEntryAnimation"]), (0, 1))  # see get_chart
 		self.assertEqual(summary[0]["label"], "Partners")
 
 	def test_won_and_lost_registrations(self):
