@@ -50,6 +50,13 @@ SYSTEM_FIELDS = (
 
 
 class DealRegistration(Document):
+	def _validate_links(self):
+		"""v16 validates the links of a new document before any controller hook runs: a partner user's
+		products are checked first, so a missing item gets the same refusal as one the partner may not
+		register (no oracle of the vendor's item codes) on v15 and v16 alike."""
+		self.validate_partner_products()
+		super()._validate_links()
+
 	def validate(self):
 		self.set_partner_of_user()
 		self.set_partner_fields()
