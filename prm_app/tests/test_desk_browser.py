@@ -33,6 +33,7 @@ import frappe
 from frappe.utils import add_days, flt, nowdate
 
 from prm_app import payouts, personas
+from prm_app.compat import FRAPPE_MAJOR
 from prm_app.tests import PRMTestCase
 from prm_app.tests import test_portal_browser as portal_browser
 from prm_app.tests.test_applications import make_applicant
@@ -97,6 +98,19 @@ CHARTS_SHOW_THEIR_DATA = """(() => {
 	});
 })()"""
 NOT_WIDER = "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+# an element on the screen (a closed phone sidebar keeps its items, slid off to the left)
+ON_SCREEN = (
+	"e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().left >= 0"
+	" && e.getBoundingClientRect().right <= window.innerWidth + 1"
+)
+# ... and on top: nothing (the page, a closed phone sidebar's cover) drawn over its middle
+ON_TOP = (
+	"(() => { const b = e.getBoundingClientRect();"
+	" const t = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);"
+	" return !!t && (t === e || e.contains(t)); })()"
+)
 
 
 def frappe_desk_race(message: str) -> bool:
@@ -324,7 +338,7 @@ class TestDeskBrowser(PRMTestCase):
 	def element(self, script: str, what: str):
 		"""A visible element found by script (returns an element or nothing)."""
 		return self.wait_js(
-			f"const e = (() => {{ {script} }})(); return e && e.offsetParent !== null && e;", what=what
+			f"const e = (() => {{ {script} }})(); return e && e.getClientRects().length > 0 && e;", what=what
 		)
 
 	def click(self, script: str, what: str):
@@ -455,12 +469,17 @@ class TestDeskBrowser(PRMTestCase):
 		)
 
 	def user_menu(self, item: str):
-		"""An item of the user menu (the avatar in the navbar, on a phone too)."""
-		self.click(
-			"return document.querySelector('.navbar .dropdown-navbar-user [data-toggle=dropdown]')"
-			" || document.querySelector('.body-sidebar .sidebar-user, .navbar .avatar')",
-			what="the user menu",
+		"""An item of the user menu: the avatar in the navbar (v15, on a phone too; v16's apps page) or at
+		the foot of the sidebar (v16; on a phone the sidebar is opened first with its toggle)."""
+		avatar = (
+			"return [document.querySelector('.navbar .dropdown-navbar-user [data-toggle=dropdown]'),"
+			" (document.querySelector('.body-sidebar #toolbar-user') || {}).previousElementSibling,"
+			" ...document.querySelectorAll('.navbar .avatar, .body-sidebar .sidebar-user')]"
+			f".find((e) => e && e.offsetParent !== null && {ON_SCREEN} && {ON_TOP})"
 		)
+		if self.phone and not self.driver.execute_script(avatar):
+			self.open_sidebar()  # then wait for it to slide in (the click waits for the avatar on top)
+		self.click(avatar, what="the user menu")
 		self.click(
 			"return [...document.querySelectorAll('.dropdown-menu .dropdown-item')]"
 			f".find((a) => a.offsetParent !== null && a.innerText.trim() === {json.dumps(item)})",
@@ -476,7 +495,10 @@ class TestDeskBrowser(PRMTestCase):
 	def pick_company(self):
 		"""A new user's first act in ERPNext: their company in the user menu's Session Defaults (Frappe
 		saves it as the user's default, clears its cache and reloads the desk)."""
-		self.user_menu("Session Defaults")
+		if FRAPPE_MAJOR >= 16:
+			self.v16_session_defaults()
+		else:
+			self.user_menu("Session Defaults")
 		self.wait_js(
 			"return !!(window.cur_dialog && cur_dialog.display && cur_dialog.fields_dict.company)",
 			what="the Session Defaults dialog",
@@ -491,6 +513,39 @@ class TestDeskBrowser(PRMTestCase):
 			f" && frappe.defaults.get_user_default('Company') === {json.dumps(COMPANY)}"
 			" && !document.querySelector('.modal.show')",
 			what="the desk again with the company as default",
+		)
+
+	def v16_session_defaults(self):
+		"""v16 keeps Session Defaults in the sidebar header's menu (the app's name at its top); a user who
+		landed on the apps page first opens the app (its tile), as a person does."""
+		header = (
+			"return [...document.querySelectorAll('.body-sidebar .sidebar-header')]"
+			f".find((e) => e.offsetParent !== null && {ON_SCREEN} && {ON_TOP})"
+		)
+		on_apps_page = "return !document.querySelector('.body-sidebar') || location.pathname.replace(/\\/$/, '') === '/desk'"
+		if not self.driver.execute_script(header) and self.driver.execute_script(on_apps_page):
+			self.click(
+				"return [...document.querySelectorAll('a')].find((a) => a.offsetParent !== null"
+				" && a.innerText.trim() === 'PRM App')",
+				what="the PRM App tile",
+			)
+			# the tile lists the app's workspaces
+			self.click(
+				"return [...document.querySelectorAll('.modal.show a, .modal.show button')]"
+				".find((a) => a.offsetParent !== null && a.innerText.trim() === 'Partners')",
+				what="Partners in the app's workspaces",
+			)
+			self.wait_js(
+				f"return {READY} && location.pathname.endsWith('/partners') && !document.querySelector('.modal.show')",
+				what="the Partners workspace",
+			)
+		if self.phone and not self.driver.execute_script(header):
+			self.open_sidebar()
+		self.click(header, what="the sidebar header")
+		self.click(
+			"return [...document.querySelectorAll('body *')].filter((e) => e.children.length === 0"
+			" && e.textContent.trim() === 'Session Defaults' && e.getClientRects().length > 0).pop()",
+			what="Session Defaults in the sidebar header's menu",
 		)
 
 	def user_made_by_the_admin(self, email: str, role_profile: str):
@@ -515,9 +570,7 @@ class TestDeskBrowser(PRMTestCase):
 				f"{json.dumps(email)}))",
 				what="No Roles Specified",
 			)
-			self.click(
-				"return document.querySelector('.modal.show .btn-modal-close')", what="close the message"
-			)
+			self.close_messages(email)
 			self.wait_js(
 				f"return {READY} && !document.querySelector('.modal.show')"
 				f" && cur_frm.doc.name === {json.dumps(email)}",
@@ -542,6 +595,28 @@ class TestDeskBrowser(PRMTestCase):
 		self.assertEqual(
 			sorted(r.role for r in user.roles), sorted(personas.ROLE_PROFILES[role_profile]), email
 		)
+
+	def close_messages(self, text: str):
+		"""Close the message about ``text`` (the desk may show it again as the saved form refreshes, v16):
+		until none has been open for a second."""
+		showing = (
+			"return [...document.querySelectorAll('.modal.show')].find((m) => m.innerText.includes("
+			f"{json.dumps(text)}))"
+		)
+		quiet_since, deadline = None, time.time() + 40
+		while time.time() < deadline:
+			if self.driver.execute_script(showing):
+				quiet_since = None
+				self.click(
+					f"const m = (() => {{ {showing} }})(); return m && m.querySelector('.btn-modal-close')",
+					what="close the message",
+				)
+			elif quiet_since is None:
+				quiet_since = time.time()
+			elif time.time() - quiet_since > 1:
+				return
+			time.sleep(0.2)
+		self.fail(f"the message about {text} stays open")
 
 	def open_report(self, report: str, screenshot: str):
 		"""A report with its rows, no wider than a phone on a phone."""
@@ -593,23 +668,29 @@ class TestDeskBrowser(PRMTestCase):
 		frappe.db.commit()  # nosemgrep: the server's own connection must see the fixtures
 		return frappe.db.get_value("Deal Registration", {"partner": DEAL_PARTNER})
 
+	def open_sidebar(self):
+		"""The desk's sidebar on a phone: its toggle in the page head (v15) or the navbar (v16)."""
+		self.click(
+			"return [...document.querySelectorAll('.page-head .sidebar-toggle-btn, .navbar .sidebar-toggle-btn,"
+			" .sticky-top .sidebar-toggle-btn, .navbar-toggle-sidebar')].find((b) => b.offsetParent !== null)",
+			what="the sidebar toggle",
+		)
+
 	def open_workspace(self, name: str):
 		"""A workspace from the desk's sidebar: on a phone through the sidebar toggle."""
 		slug = frappe.scrub(name).replace("_", "-")
-		if self.phone:
-			self.click(
-				"return [...document.querySelectorAll('.page-head .sidebar-toggle-btn')]"
-				".find((b) => b.offsetParent !== null)",
-				what="the sidebar toggle",
-			)
-			self.wait_js(
-				"return document.querySelector('.overlay-sidebar.opened')", what="the sidebar opened"
-			)
-		self.click(
+		link = (
 			"return [...document.querySelectorAll('.desk-sidebar a.item-anchor, .body-sidebar a')]"
-			f".find((a) => a.offsetParent !== null && new URL(a.href).pathname.endsWith('/{slug}'))",
-			what=f"{name} in the sidebar",
+			f".find((e) => e.offsetParent !== null && e.href && new URL(e.href).pathname.endsWith('/{slug}')"
+			f" && {ON_SCREEN})"
 		)
+		# v16: a workspace's sidebar lists its own items, and the journey may already be on it (the app's
+		# tile opened it)
+		here = f"return location.pathname.replace(/\\/$/, '').endsWith('/{slug}')"
+		if not (FRAPPE_MAJOR >= 16 and self.driver.execute_script(here)):
+			if self.phone and not self.driver.execute_script(link):
+				self.open_sidebar()
+			self.click(link, what=f"{name} in the sidebar")
 		self.wait_js(
 			f"return {READY} && location.pathname.endsWith('/{slug}') && {WIDGETS_DRAWN}",
 			what=f"the {name} workspace drawn",
@@ -682,6 +763,17 @@ class TestDeskBrowser(PRMTestCase):
 				"cur_dialog.set_value('tier', arguments[0]).then(() => arguments[1]())", TIER
 			)
 			self.settle("the dialog's tier")
+			# v16 focuses the field and opens its suggestions over the dialog's button: a person clicks
+			# elsewhere in the dialog (the field loses focus and its suggestions close)
+			self.click("return document.querySelector('.modal.show .modal-title')", what="the dialog's title")
+			self.driver.execute_script("cur_dialog.fields_dict.tier.$input.blur()")
+			self.wait_js(
+				"return ![...document.querySelectorAll('.awesomplete ul, [role=listbox]')]"
+				".some((ul) => ul.getClientRects().length > 0 && !ul.hidden)",
+				what="the suggestions closed",
+			)
+			self.settle("the dialog's tier")
+			self.assertEqual(self.driver.execute_script("return cur_dialog.get_value('tier')"), TIER)
 			self.shoot("05-approve-dialog")
 			self.confirm_dialog("the dialog's Approve")
 			self.wait_js(f"return {READY} && cur_frm.doc.status === 'Active'", what="application approved")
