@@ -7,6 +7,7 @@ Needs Chromium as prm_app/tests/test_portal_browser.py does (PRM_SKIP_BROWSER=1 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -16,7 +17,7 @@ import frappe
 from prm_app.tests import PRMTestCase
 from prm_app.tests import test_desk_browser as desk
 from prm_app.tests import test_portal_browser as portal_browser
-from prm_app.tests.test_personas import desk_user
+from prm_app.tests.test_personas import PASSWORD, desk_user
 from prm_app.tests.test_portal_isolation import start_server
 from prm_app.tests.utils import COMPANY, make_company, make_invoice, make_partner, make_plan
 
@@ -72,11 +73,51 @@ def cleanup():
 
 
 class TestDeskSummaryBrowser(PRMTestCase):
-	wait_js = desk.TestDeskBrowser.wait_js
-	shoot = desk.TestDeskBrowser.shoot
-	assert_no_console_errors = desk.TestDeskBrowser.assert_no_console_errors
-	open_form = desk.TestDeskBrowser.open_form
-	login_at_the_login_page = desk.TestDeskBrowser.login_at_the_login_page
+	def wait_js(self, script: str, timeout: float = 40, what: str = ""):
+		deadline = time.time() + timeout
+		while time.time() < deadline:
+			value = self.driver.execute_script(script)
+			if value:
+				return value
+			time.sleep(0.3)
+		self.shoot(f"timeout-{frappe.scrub(what or 'step')}")
+		self.fail(f"timed out: {what or script}")
+
+	def shoot(self, name: str):
+		self.driver.save_screenshot(os.path.join(desk.SCREENSHOTS, f"desk-{name}.png"))
+
+	def assert_no_console_errors(self, step: str):
+		errors = [
+			entry["message"]
+			for entry in self.driver.get_log("browser")
+			if entry["level"] == "SEVERE"
+			and not any(s in entry["message"] for s in desk.IGNORED_CONSOLE)
+			and not desk.frappe_desk_race(entry["message"])
+		]
+		self.assertEqual(errors, [], step)
+
+	def open_form(self, route: str, name: str | None = None):
+		self.driver.get(f"{self.url}/app/{route}")
+		ready = "return window.cur_frm && cur_frm.doc && !cur_frm.doc.__unsaved_loading"
+		if name:
+			ready = f"return window.cur_frm && cur_frm.doc && cur_frm.doc.name === {json.dumps(name)}"
+		self.wait_js(ready, what=f"form {route}")
+		time.sleep(0.5)  # the form's refresh handlers add their buttons
+
+	def login_at_the_login_page(self, user: str):
+		from selenium.webdriver.common.by import By
+
+		self.driver.delete_all_cookies()
+		self.driver.get(f"{self.url}/login")
+		self.wait_js("return !!document.querySelector('#login_email')", what="login page")
+		self.driver.find_element(By.ID, "login_email").send_keys(user)
+		self.driver.find_element(By.ID, "login_password").send_keys(PASSWORD)
+		self.driver.find_element(By.CSS_SELECTOR, ".btn-login").click()
+		# the desk is /app on v15 and /desk on v16
+		self.wait_js(
+			"return ['/app', '/desk'].some((p) => location.pathname.startsWith(p))",
+			what="landing in the desk",
+		)
 
 	@classmethod
 	def setUpClass(cls):
