@@ -199,7 +199,14 @@ class TestPartnerOnboardingJourney(portal_browser.BrowserCase):
 		self.type_into("invite_name", "Carl Colleague")
 		Select(driver.find_element(By.ID, "invite_role")).select_by_value("Sales")
 		driver.find_element(By.CSS_SELECTOR, "#prm-invite button[type=submit]").click()
-		self.wait(lambda d: COLLEAGUE in d.find_element(By.ID, "prm-colleagues").text, timeout=30)
+		# the page reloads once the invitation is sent: read the table afresh each time (no stale element)
+		self.wait(
+			lambda d: d.execute_script(
+				"const t = document.getElementById('prm-colleagues'); return !!t && t.innerText.includes(arguments[0])",
+				COLLEAGUE,
+			),
+			timeout=30,
+		)
 		self.step("4-invited")
 		frappe.db.rollback()
 		self.assertEqual(

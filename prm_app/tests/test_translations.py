@@ -121,10 +121,10 @@ def visible_text(page: str) -> list[str]:
 
 def msgid_pattern(msgid: str) -> re.Pattern:
 	"""The msgid as it reads once formatted: placeholders match anything, the rest literally, bounded by
-	non-word characters."""
+	non-word characters (a hyphen binds: the message "none" is not in the class name "d-none")."""
 	parts = re.split(r"\{\d*\}", msgid.strip())
 	body = ".*?".join(re.escape(p) for p in parts)
-	return re.compile(r"(?<!\w)" + body + r"(?!\w)")
+	return re.compile(r"(?<![\w-])" + body + r"(?![\w-])")
 
 
 def untranslated(segments: list[str], data: list[str], messages: dict[str, re.Pattern]) -> set[str]:
