@@ -524,19 +524,11 @@ class TestDeskBrowser(PRMTestCase):
 		)
 		on_apps_page = "return !document.querySelector('.body-sidebar') || location.pathname.replace(/\\/$/, '') === '/desk'"
 		if not self.driver.execute_script(header) and self.driver.execute_script(on_apps_page):
-			self.click(
-				"return [...document.querySelectorAll('a')].find((a) => a.offsetParent !== null"
-				" && a.innerText.trim() === 'PRM App')",
-				what="the PRM App tile",
-			)
-			# the tile lists the app's workspaces
-			self.click(
-				"return [...document.querySelectorAll('.modal.show a, .modal.show button')]"
-				".find((a) => a.offsetParent !== null && a.innerText.trim() === 'Partners')",
-				what="Partners in the app's workspaces",
-			)
+			# from the apps page into the app's workspace (the PRM App tile lists its workspaces on one site and
+			# not on another; the workspace's address is what the tile leads to)
+			self.driver.get(f"{self.url}/desk/partners")
 			self.wait_js(
-				f"return {READY} && location.pathname.endsWith('/partners') && !document.querySelector('.modal.show')",
+				f"return {READY} && document.readyState === 'complete' && location.pathname.endsWith('/partners')",
 				what="the Partners workspace",
 			)
 		if self.phone and not self.driver.execute_script(header):
