@@ -58,13 +58,9 @@ def search(txt: str = "", limit: int = SEARCH_LIMIT) -> list[dict]:
 	"""Registrable items whose code or name holds every word of ``txt`` (any case), codes starting with the
 	text first, then by name; with no text the first ones by name. Only code, name and item group."""
 	item = frappe.qb.DocType("Item")
-	query = (
-		frappe.qb.from_(item)
-		.select(item.item_code, item.item_name, item.item_group)
-		.where(item.disabled == 0)
-		.where(item.is_sales_item == 1)
-		.where(item.has_variants == 0)
-	)
+	query = frappe.qb.from_(item).select(item.item_code, item.item_name, item.item_group)
+	for field, value in REGISTRABLE.items():
+		query = query.where(item[field] == value)
 	words = txt.split()
 	for word in words[:5]:
 		pattern = like_pattern(word)

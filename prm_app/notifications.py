@@ -138,6 +138,11 @@ def prm_partner_emails(partner: str | None, doctype: str) -> str:
 		for row in rows
 		if (row.partner_role or "Admin") == "Admin" or doctype in ROLE_DOCTYPES.get(row.partner_role, ())
 	]
+	return user_emails(users)
+
+
+def user_emails(users: list[str]) -> str:
+	"""The enabled ``users``' emails as a notification's recipients ("" for none)."""
 	if not users:
 		return ""
 	# "," alone: Frappe splits the rendered text at commas and keeps any space as part of the address
@@ -182,8 +187,4 @@ def prm_manager_emails(partner: str | None) -> str:
 	"""The emails of whoever reviews ``partner``'s deals, comma-separated (a notification's recipients)."""
 	from prm_app.permissions import managers_of
 
-	users = managers_of(partner)
-	# "," alone: Frappe splits the rendered text at commas and keeps any space as part of the address
-	return ",".join(
-		frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="email", order_by="name")
-	)
+	return user_emails(managers_of(partner))

@@ -33,57 +33,35 @@ frappe.ui.form.on("Commission Plan", {
 	},
 });
 
-// The plan's settings and rows change the summary too (worked out by the server on the unsaved plan).
-const PLAN_SUMMARY_FIELDS = [
-	"company",
-	"basis",
-	"trigger",
-	"bracket_mode",
-	"period",
-	"enabled",
-	"special_price_commission",
-];
-const RULE_SUMMARY_FIELDS = [
-	"priority",
-	"rate_type",
-	"rate",
-	"item_code",
-	"item_group",
-	"brand",
-	"territory",
-	"customer_group",
-	"partner_tier",
-	"partner_type",
-	"new_customer",
-	"registered_deal",
-	"min_per_invoice",
-	"max_per_invoice",
-	"cap_per_period",
-];
-const BRACKET_SUMMARY_FIELDS = ["rule_name", "from_amount", "to_amount", "rate", "brackets_remove"];
-
+// Any value of the plan, a rule or a bracket, and a removed row, changes the summary (worked out by the
+// server on the unsaved plan): every field of the three doctypes is watched, read from their meta.
 function prm_handlers(fields, handler) {
 	return Object.fromEntries(fields.map((field) => [field, handler]));
 }
 
-frappe.ui.form.on("Commission Plan", prm_handlers(PLAN_SUMMARY_FIELDS, prm_update_plan_summary));
-frappe.ui.form.on(
-	"Commission Plan Bracket",
-	prm_handlers(BRACKET_SUMMARY_FIELDS, prm_update_plan_summary)
-);
+function prm_watch_plan_summary() {
+	if (window.prm_plan_summary_watched) {
+		return;
+	}
+	window.prm_plan_summary_watched = true;
+	for (const doctype of ["Commission Plan", "Commission Plan Rule", "Commission Plan Bracket"]) {
+		const fields = frappe.meta
+			.get_docfields(doctype)
+			.filter((df) => !frappe.model.no_value_type.includes(df.fieldtype))
+			.map((df) => df.fieldname);
+		frappe.ui.form.on(doctype, prm_handlers(fields, prm_update_plan_summary));
+	}
+	frappe.ui.form.on("Commission Plan Rule", { rules_remove: prm_update_plan_summary });
+	frappe.ui.form.on("Commission Plan Bracket", { brackets_remove: prm_update_plan_summary });
+}
+
+frappe.ui.form.on("Commission Plan", { setup: prm_watch_plan_summary });
 
 // A bracket's rule is picked from the plan's rules (the names must match), kept in step as rules change.
 frappe.ui.form.on("Commission Plan Rule", {
-	...prm_handlers(RULE_SUMMARY_FIELDS, prm_update_plan_summary),
-	rule_name(frm) {
-		prm_set_bracket_rules(frm);
-		prm_update_plan_summary(frm);
-	},
+	rule_name: prm_set_bracket_rules,
 	rules_add: prm_set_bracket_rules,
-	rules_remove(frm) {
-		prm_set_bracket_rules(frm);
-		prm_update_plan_summary(frm);
-	},
+	rules_remove: prm_set_bracket_rules,
 });
 
 // The summary is HTML the server built and escaped (names are shown as text).

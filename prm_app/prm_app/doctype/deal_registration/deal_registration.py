@@ -51,9 +51,10 @@ SYSTEM_FIELDS = (
 
 class DealRegistration(Document):
 	def _validate_links(self):
-		"""v16 validates the links of a new document before any controller hook runs: a partner user's
-		products are checked first, so a missing item gets the same refusal as one the partner may not
-		register (no oracle of the vendor's item codes) on v15 and v16 alike."""
+		"""Frappe validates the links (v16: of a new document, before any controller hook) ahead of
+		``validate``, on insert and save alike: a partner user's products are checked here, first, so a missing
+		item gets the same refusal as one the partner may not register (no oracle of the vendor's item
+		codes) on v15 and v16."""
 		self.validate_partner_products()
 		super()._validate_links()
 
@@ -195,7 +196,6 @@ class DealRegistration(Document):
 	def validate_products(self):
 		if not self.products:
 			frappe.throw(_("Add at least one product (an item or an item group)."), title=_("No Products"))
-		self.validate_partner_products()  # first: a partner is not told which item codes exist
 		for row in self.products:
 			if not row.item_code and not row.item_group:
 				frappe.throw(

@@ -84,16 +84,16 @@ class Partner(Document):
 		)
 
 	def validate_link_unique(self, fieldname: str, message: str, title: str):
+		"""A new or changed value may not be another partner's, nor carry another partner's postings. An
+		unchanged one is not checked again: a site may hold partners that shared one from before this was
+		refused; they still save (a tier change, a new user), the setup checklist lists them and their
+		portal balance leaves that supplier out."""
 		value = self.get(fieldname)
-		if not value:
+		if not value or not self.has_value_changed(fieldname):
 			return
-		if fieldname == "supplier" and not self.is_new() and not self.has_value_changed("supplier"):
-			# a site may hold partners that shared a supplier before this was refused: they still save (a
-			# tier change, a new user), the setup checklist lists them, their portal balance leaves it out
-			return
-		other = frappe.db.get_value("Partner", {fieldname: value, "name": ("!=", self.name or "")})
-		if not other and self.has_value_changed(fieldname):
-			other = partner_with_postings(fieldname, value, self.name)
+		other = frappe.db.get_value(
+			"Partner", {fieldname: value, "name": ("!=", self.name or "")}
+		) or partner_with_postings(fieldname, value, self.name)
 		if other:
 			frappe.throw(message.format(frappe.bold(value), frappe.bold(other)), title=title)
 
@@ -204,11 +204,9 @@ def partner_with_postings(fieldname: str, value: str, partner: str | None) -> st
 			(value, partner or ""),
 		)
 		return rows[0][0] if rows else None
-	for doctype in ("Partner Commission", "Fund Claim"):
-		other = frappe.db.get_value(doctype, {"supplier": value, "partner": ("!=", partner or "")}, "partner")
-		if other:
-			return other
-	return None
+	from prm_app.reconciliation import supplier_partners
+
+	return next(iter(sorted(supplier_partners(value) - {partner})), None)
 
 
 def refuse_merging_partners(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
