@@ -32,7 +32,7 @@ from prm_app.engine import io
 from prm_app.engine.commission import COMMISSION, KINDS, REVERSAL, CommissionLine, Invoice
 from prm_app.engine.errors import EngineError
 from prm_app.engine.money import ZERO, format_amount, format_number
-from prm_app.engine.plans import Plan, Rule
+from prm_app.engine.plans import LIST_CONDITIONS, Plan, Rule
 from prm_app.engine.simulate import StreamResult, run_stream, stream_order
 
 EXIT_OK = 0
@@ -487,15 +487,7 @@ def describe_rule(rule: Rule, plan: Plan) -> str:
 	else:
 		what = f"{money(rule.rate)} per invoice"
 	conditions = []
-	for name in (
-		"item_code",
-		"item_group",
-		"brand",
-		"territory",
-		"customer_group",
-		"partner_tier",
-		"partner_type",
-	):
+	for name in LIST_CONDITIONS:
 		values = getattr(rule, name)
 		if values:
 			conditions.append(f"{name} {' or '.join(values)}")

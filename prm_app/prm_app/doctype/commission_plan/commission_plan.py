@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from frappe.utils import getdate
 
 from prm_app.engine import EngineError, Plan, plan_from_dict, plan_to_dict
+from prm_app.engine.plans import LIST_CONDITIONS
 from prm_app.plan_summary import plan_summary_html
 from prm_app.utils import company_currency_precision, engine_error_message, rounding_method
 
@@ -18,15 +19,7 @@ TRIGGERS = {"On Invoice": "invoice", "On Payment": "payment"}
 MODES = {"Marginal": "marginal", "Step": "step"}
 PERIODS = {"Month": "month", "Quarter": "quarter", "Year": "year"}
 FLAGS = {"Yes": True, "No": False}
-MATCH_FIELDS = (
-	"item_code",
-	"item_group",
-	"brand",
-	"territory",
-	"customer_group",
-	"partner_tier",
-	"partner_type",
-)
+MATCH_FIELDS = LIST_CONDITIONS  # the rule fields that match an invoice line
 
 
 def _invert(mapping: dict) -> dict:
