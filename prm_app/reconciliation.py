@@ -252,13 +252,25 @@ def partner_suppliers(partner: str) -> list[str]:
 	may move to a new supplier; none of them is another partner's, ``Partner.validate_link_unique``)."""
 	suppliers = {frappe.db.get_value("Partner", partner, "supplier")}
 	for doctype in ("Partner Commission", "Fund Claim"):
-		suppliers.update(
-			frappe.get_all(doctype, filters={"partner": partner}, pluck="supplier", distinct=True)
-		)
+		suppliers.update(distinct_suppliers(doctype, partner))
 	suppliers.discard(None)
 	# one left shared by a site from before that was refused carries another partner's money too: not
 	# counted for either (the setup checklist lists it, ``shared_suppliers``)
 	return sorted(suppliers - suppliers_of_others(partner, suppliers))
+
+
+def distinct_suppliers(doctype: str, partner: str) -> list[str]:
+	"""The suppliers of ``partner``'s documents of ``doctype``, one index lookup each on (partner, supplier)
+	(a skip scan: a DISTINCT read every one of a partner's 500,000 commissions)."""
+	found, last = [], ""
+	while True:
+		supplier = frappe.db.sql(
+			f"select min(supplier) from `tab{doctype}` where partner = %s and supplier > %s", (partner, last)
+		)[0][0]
+		if supplier is None:
+			return found
+		found.append(supplier)
+		last = supplier
 
 
 # where a supplier's partners are read from: (table, partner column, only submitted documents)

@@ -93,3 +93,4 @@ class FundClaim(Document):
 def on_doctype_update():
 	"""A supplier's other partners (prm_app.reconciliation.suppliers_of_others, on every dashboard view)."""
 	frappe.db.add_index("Fund Claim", ["supplier", "partner", "docstatus"], "prm_supplier_partner")
+	frappe.db.add_index("Fund Claim", ["partner", "supplier"], "prm_partner_supplier")

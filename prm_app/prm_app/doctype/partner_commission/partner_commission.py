@@ -197,6 +197,8 @@ def on_doctype_update():
 	daily_totals.ensure_table()
 	# a supplier's other partners (prm_app.reconciliation.suppliers_of_others, on every dashboard view)
 	frappe.db.add_index("Partner Commission", ["supplier", "partner", "docstatus"], "prm_supplier_partner")
+	# a partner's suppliers (prm_app.reconciliation.partner_suppliers, on every dashboard view)
+	frappe.db.add_index("Partner Commission", ["partner", "supplier"], "prm_partner_supplier")
 	frappe.db.add_index(
 		"Partner Commission",
 		["partner", "status", "docstatus", "outstanding_amount"],
