@@ -107,6 +107,7 @@ doc_events = {
 	},
 	"Payment Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",
+		"before_cancel": "prm_app.payouts.refuse_reopening_a_left_supplier",
 		"on_submit": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
 		"on_cancel": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
 		"on_update_after_submit": [

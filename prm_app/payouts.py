@@ -441,6 +441,39 @@ def add_tax_withholding(pe, payout) -> None:
 	)
 
 
+def refuse_reopening_a_left_supplier(pe, method=None):
+	"""Payment Entry before_cancel (and a payout's cancel): a payment of commissions or fund claims on a
+	supplier their partner has since left (``Partner.validate_supplier_change``) is not cancelled; it would
+	open them again where no payout pays them (a payout pays the partner's current supplier only)."""
+	if pe.get("party_type") != "Supplier" or not pe.get("party"):
+		return
+	refs = {(r.reference_doctype, r.reference_name) for r in pe.get("references") or []}
+	journals = [name for doctype, name in refs if doctype == "Journal Entry"]
+	invoices = [name for doctype, name in refs if doctype == "Purchase Invoice"]
+	partners = set()
+	if journals:
+		partners.update(
+			frappe.get_all(
+				"Partner Commission", filters={"journal_entry": ("in", journals)}, pluck="partner", distinct=True
+			)
+		)
+	if invoices:
+		partners.update(
+			frappe.get_all(
+				"Fund Claim", filters={"purchase_invoice": ("in", invoices)}, pluck="partner", distinct=True
+			)
+		)
+	for partner in sorted(partners):
+		current = frappe.db.get_value("Partner", partner, "supplier")
+		if current and current != pe.party:
+			frappe.throw(
+				_(
+					"Partner {0} has moved from supplier {1} to {2}: cancelling {3} would open what it paid on {1} again, where no payout pays it. Move the partner back to {1} first."
+				).format(frappe.bold(partner), frappe.bold(pe.party), frappe.bold(current), pe.name),
+				title=_("Partner Moved to Another Supplier"),
+			)
+
+
 def on_payment_change(pe, method=None):
 	"""Payment Entry submit / cancel: commissions paid through it, and its payout, follow. A payout's
 	Payment Entry may be cancelled on its own (the payout stays, unpaid, and can be cancelled or paid
