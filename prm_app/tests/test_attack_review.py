@@ -90,3 +90,76 @@ class TestAttackReviewSupplierMove(FundsCase):
 		again = self.payout(add_days(nowdate(), -30), nowdate())
 		self.assertEqual(flt(again.net_amount, 2), 100.0)
 		self.assertEqual(supplier_gl_balance(first), 0.0)
+
+	def balance_by_hand(self, suppliers) -> float:
+		return flt(sum(supplier_gl_balance(s) for s in suppliers), 2)
+
+	def dashboard_balance(self) -> float:
+		from prm_app import portal
+
+		partner = frappe._dict(
+			frappe.db.get_value("Partner", self.partner.name, ["name", "company", "supplier"], as_dict=True)
+		)
+		return flt(portal.supplier_balance(partner, nowdate()), 2)
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_credit_note_after_the_move(self):
+		"""By hand: 100.00 earned and paid on the first supplier; moved; a credit note of the whole invoice
+		claws back 100.00, an open debit on the new supplier (the accrual it reverses is paid): first
+		supplier 100 - 100 = 0, new one 0 - 100 = -100, dashboard -100. Then 3,000.00 invoiced earns
+		300.00 on the new supplier: 300 - 100 = 200 owed there, dashboard 200."""
+		first, moved_to, _payout = self.paid_then_moved()
+		si = frappe.get_last_doc("Sales Invoice", filters={"sales_partner": self.partner.sales_partner})
+		from prm_app.tests.utils import make_return
+
+		make_return(si)
+		self.assertEqual((supplier_gl_balance(first), supplier_gl_balance(moved_to)), (0.0, -100.0))
+		self.assertEqual(self.dashboard_balance(), -100.0)
+		make_invoice(self.partner, [("_PRM Hardware", 3, 1000)])
+		self.assertEqual((supplier_gl_balance(first), supplier_gl_balance(moved_to)), (0.0, 200.0))
+		self.assertEqual(self.dashboard_balance(), 200.0)
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_payout_cancelled_and_amended(self):
+		"""By hand: 100.00 earned; the payout pays it (GL 100 - 100 = 0); cancelled, 100.00 is open again
+		(GL 100, dashboard 100); its amendment pays it once more (GL 0) through one live Payment Entry of
+		100.00 (the cancelled one's GL rows are all is_cancelled)."""
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		supplier = self.partner.supplier
+		payout = self.payout(add_days(nowdate(), -30), nowdate())
+		self.assertEqual(supplier_gl_balance(supplier), 0.0)
+		payout.reload()
+		payout.cancel()
+		self.assertEqual((supplier_gl_balance(supplier), self.dashboard_balance()), (100.0, 100.0))
+		amended = frappe.copy_doc(payout, ignore_no_copy=False)  # as the desk's Amend
+		amended.docstatus = 0
+		amended.amended_from = payout.name
+		amended.insert()
+		amended.submit()
+		self.assertEqual((supplier_gl_balance(supplier), self.dashboard_balance()), (0.0, 0.0))
+		live = frappe.db.sql(
+			"""select voucher_no, sum(debit) from `tabGL Entry` where party = %s and voucher_type = 'Payment Entry'
+			and is_cancelled = 0 group by voucher_no""",
+			(supplier,),
+		)
+		self.assertEqual([flt(amount, 2) for _name, amount in live], [100.0])
+
+	def test_auditor_daily_totals_on_invoice_cancel_and_amend(self):
+		"""By hand: an invoice of 1,000.00 (commission 100.00) cancelled, amended to 2 x 1,000.00 (200.00):
+		the day's buckets hold invoice 2,000.00 and earned 200.00, the cancelled one's figures nowhere."""
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		si.reload()
+		si.cancel()
+		amended = frappe.copy_doc(si, ignore_no_copy=False)
+		amended.docstatus = 0
+		amended.amended_from = si.name
+		amended.items[0].qty = 2
+		amended.insert()
+		amended.submit()
+		rows = dict(
+			frappe.db.sql(
+				"""select kind, sum(amount) from prm_daily_total where day = %s and ref in (%s, %s) group by kind""",
+				(nowdate(), self.partner.sales_partner, self.partner.name),
+			)
+		)
+		self.assertEqual({k: flt(v, 2) for k, v in rows.items()}, {"invoice": 2000.0, "earned": 200.0})
