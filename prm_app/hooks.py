@@ -121,7 +121,10 @@ doc_events = {
 		"on_cancel": "prm_app.payment_commission.on_payment_event",
 		"on_update_after_submit": "prm_app.payment_commission.on_payment_event",
 	},
-	"Unreconcile Payment": {"on_submit": "prm_app.payment_commission.on_payment_event"},
+	"Unreconcile Payment": {
+		"before_submit": "prm_app.payouts.refuse_unreconciling_a_left_supplier",
+		"on_submit": "prm_app.payment_commission.on_payment_event",
+	},
 	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
 	"*": {"validate": "prm_app.security.validate_partner_write"},
 	# file URLs never collide under MariaDB's collation (case, trailing spaces): downloads match by it

@@ -445,31 +445,40 @@ def refuse_reopening_a_left_supplier(pe, method=None):
 	"""Payment Entry before_cancel (and a payout's cancel): a payment of commissions or fund claims on a
 	supplier their partner has since left (``Partner.validate_supplier_change``) is not cancelled; it would
 	open them again where no payout pays them (a payout pays the partner's current supplier only)."""
-	if pe.get("party_type") != "Supplier" or not pe.get("party"):
-		return
-	refs = {(r.reference_doctype, r.reference_name) for r in pe.get("references") or []}
-	journals = [name for doctype, name in refs if doctype == "Journal Entry"]
-	invoices = [name for doctype, name in refs if doctype == "Purchase Invoice"]
+	if pe.get("party_type") == "Supplier" and pe.get("party"):
+		refuse_on_left_supplier(
+			pe.party, [(r.reference_doctype, r.reference_name) for r in pe.get("references") or []], pe.name
+		)
+
+
+def refuse_unreconciling_a_left_supplier(doc, method=None):
+	"""Unreconcile Payment before_submit: the same for a payment taken off what it paid."""
+	for row in doc.get("allocations") or []:
+		if row.party_type == "Supplier" and row.party:
+			refuse_on_left_supplier(row.party, [(row.reference_doctype, row.reference_name)], doc.voucher_no)
+
+
+def refuse_on_left_supplier(supplier: str, references: list[tuple[str, str]], voucher: str) -> None:
+	"""Refuse when a commission journal or fund claim invoice among ``references`` is of a partner whose
+	supplier is no longer ``supplier``."""
+	journals = [name for doctype, name in references if doctype == "Journal Entry"]
+	invoices = [name for doctype, name in references if doctype == "Purchase Invoice"]
 	partners = set()
-	if journals:
-		partners.update(
-			frappe.get_all(
-				"Partner Commission", filters={"journal_entry": ("in", journals)}, pluck="partner", distinct=True
+	for doctype, field, names in (
+		("Partner Commission", "journal_entry", journals),
+		("Fund Claim", "purchase_invoice", invoices),
+	):
+		if names:
+			partners.update(
+				frappe.get_all(doctype, filters={field: ("in", names)}, pluck="partner", distinct=True)
 			)
-		)
-	if invoices:
-		partners.update(
-			frappe.get_all(
-				"Fund Claim", filters={"purchase_invoice": ("in", invoices)}, pluck="partner", distinct=True
-			)
-		)
 	for partner in sorted(partners):
 		current = frappe.db.get_value("Partner", partner, "supplier")
-		if current and current != pe.party:
+		if current and current != supplier:
 			frappe.throw(
 				_(
 					"Partner {0} has moved from supplier {1} to {2}: cancelling {3} would open what it paid on {1} again, where no payout pays it. Move the partner back to {1} first."
-				).format(frappe.bold(partner), frappe.bold(pe.party), frappe.bold(current), pe.name),
+				).format(frappe.bold(partner), frappe.bold(supplier), frappe.bold(current), voucher),
 				title=_("Partner Moved to Another Supplier"),
 			)
 

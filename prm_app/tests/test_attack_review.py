@@ -163,3 +163,64 @@ class TestAttackReviewSupplierMove(FundsCase):
 			)
 		)
 		self.assertEqual({k: flt(v, 2) for k, v in rows.items()}, {"invoice": 2000.0, "earned": 200.0})
+
+	def test_auditor_fund_claim_paid_in_part_keeps_the_partner_on_its_supplier(self):
+		"""By hand: a fund claim of 2,000.00 invoiced to the first supplier, 500.00 of it paid by a Payment
+		Entry made in the desk: 2,000 - 500 = 1,500.00 open on the invoice (Payment Ledger) and on the
+		supplier (GL). The move is refused naming that 1,500.00; the dashboard shows it."""
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+		from prm_app.channel_funds import funds
+		from prm_app.tests.funds_utils import make_claim, make_request
+
+		request = make_request(self.fund, self.partner)
+		funds.approve_request(request)
+		claim = make_claim(request, claimed=2000, actual_cost=4000)
+		pe = get_payment_entry("Purchase Invoice", claim.purchase_invoice, party_amount=500)
+		pe.reference_no, pe.reference_date = "REVIEW-1", nowdate()
+		pe.insert()
+		pe.submit()
+		first = self.partner.supplier
+		self.assertEqual(supplier_gl_balance(first), 1500.0)
+		self.assertEqual(
+			flt(
+				frappe.db.sql(
+					"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
+					and delinked = 0""",
+					(claim.purchase_invoice,),
+				)[0][0],
+				2,
+			),
+			1500.0,
+		)
+		self.assertEqual(self.dashboard_balance(), 1500.0)
+		with self.assertRaisesRegex(frappe.ValidationError, "1 open commission or fund claim documents .*1,500.00"):
+			self.move_partner("_PRM Review Moved Supplier")
+		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "supplier"), first)
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_a_payout_unreconciled_after_the_move_is_refused(self):
+		"""ERPNext's Unreconcile Payment on the payout's Payment Entry after the move would open the
+		100.00 commission again on the old supplier (its Payment Ledger against the commission journal),
+		with the payment left there as an advance: no payout of the new supplier reaches either."""
+		first, moved_to, payout = self.paid_then_moved()
+		pe = frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
+		doc = frappe.get_doc(
+			{"doctype": "Unreconcile Payment", "company": payout.company, "voucher_type": "Payment Entry", "voucher_no": pe}
+		)
+		doc.add_references()
+		doc.insert()
+		with self.assertRaisesRegex(frappe.ValidationError, "moved"):
+			doc.submit()
+		journal = frappe.db.get_value("Partner Commission", {"partner": self.partner.name}, "journal_entry")
+		self.assertEqual(
+			flt(
+				frappe.db.sql(
+					"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
+					and delinked = 0""",
+					(journal,),
+				)[0][0],
+				2,
+			),
+			0.0,
+		)
