@@ -123,7 +123,7 @@ doc_events = {
 	},
 	"Unreconcile Payment": {
 		"before_submit": "prm_app.payouts.refuse_unreconciling_a_left_supplier",
-		"on_submit": "prm_app.payment_commission.on_payment_event",
+		"on_submit": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_unreconcile"],
 	},
 	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
 	"*": {"validate": "prm_app.security.validate_partner_write"},

@@ -441,6 +441,16 @@ def add_tax_withholding(pe, payout) -> None:
 	)
 
 
+def on_unreconcile(doc, method=None):
+	"""Unreconcile Payment on_submit: the commissions and fund claims the payment was taken off follow the
+	Payment Ledger (open again), as on a payment's cancel."""
+	from prm_app.channel_funds import claims
+
+	rows = doc.get("allocations") or []
+	refresh_for_journals([r.reference_name for r in rows if r.reference_doctype == "Journal Entry"])
+	claims.refresh_reimbursed([r.reference_name for r in rows if r.reference_doctype == "Purchase Invoice"])
+
+
 def refuse_reopening_a_left_supplier(pe, method=None):
 	"""Payment Entry before_cancel (and a payout's cancel): a payment of commissions or fund claims on a
 	supplier their partner has since left (``Partner.validate_supplier_change``) is not cancelled; it would

@@ -224,3 +224,34 @@ class TestAttackReviewSupplierMove(FundsCase):
 			),
 			0.0,
 		)
+
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_unreconciled_payout_the_records_follow_the_ledger(self):
+		"""By hand, no move: 100.00 earned and paid by the payout; ERPNext's Unreconcile Payment takes the
+		payment off the commission journal: the Payment Ledger holds 100.00 open against the journal again
+		(the payment an advance of -100.00). The commission's own outstanding amount, which the portal's
+		lists and the reconciliation report's records read, must say the same 100.00."""
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		payout = self.payout(add_days(nowdate(), -30), nowdate())
+		pe = frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
+		doc = frappe.get_doc(
+			{"doctype": "Unreconcile Payment", "company": payout.company, "voucher_type": "Payment Entry", "voucher_no": pe}
+		)
+		doc.add_references()
+		doc.insert()
+		doc.submit()
+		commission = frappe.db.get_value(
+			"Partner Commission", {"partner": self.partner.name}, ["name", "journal_entry"], as_dict=True
+		)
+		by_hand = flt(
+			frappe.db.sql(
+				"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
+				and delinked = 0""",
+				(commission.journal_entry,),
+			)[0][0],
+			2,
+		)
+		self.assertEqual(by_hand, 100.0)
+		self.assertEqual(
+			flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), by_hand
+		)
