@@ -2,12 +2,15 @@
 test_attack_picker) did not try. As an auditor, the ledger is recomputed by hand (plain SQL on GL Entry /
 Payment Ledger Entry, plain arithmetic), never with a prm_app helper as the oracle."""
 
+import json
+
 import frappe
 from frappe.tests.utils import change_settings
 from frappe.utils import add_days, flt, nowdate
 
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase
 from prm_app.tests.test_final_attack import supplier_gl_balance
+from prm_app.tests.test_portal_isolation import A_SALES, DENIED, PortalFixtures
 from prm_app.tests.utils import make_invoice, make_plan
 
 
@@ -255,3 +258,51 @@ class TestAttackReviewSupplierMove(FundsCase):
 		self.assertEqual(
 			flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), by_hand
 		)
+
+
+class TestAttackReviewHttp(PortalFixtures):
+	"""Partner A against partner B over real HTTP (the portal's server in a thread)."""
+
+	def rest_put(self, http, name: str, values: dict):
+		return http.put(
+			f"{self.url}/api/resource/Deal Registration/{name}",
+			data=json.dumps(values),
+			headers={"X-Frappe-CSRF-Token": http.csrf, "Content-Type": "application/json"},
+		)
+
+	def b_rows(self) -> list[tuple]:
+		frappe.db.rollback()
+		return frappe.db.sql(
+			"""select name, parent, item_code, qty from `tabDeal Registration Product` where parent = %s
+			order by idx""",
+			(self.b_deal,),
+		)
+
+	def test_a_takes_no_product_row_of_b_through_its_own_registration(self):
+		"""Frappe saves a child row that comes with a name by that name (UPDATE ... WHERE name = ...), whatever
+		registration it belongs to: A's own registration, written through REST with a row named as one of
+		B's (a row name learnt anywhere), must not move B's row into A's registration nor change it."""
+		before = self.b_rows()
+		self.assertEqual(len(before), 1)
+		row_name = before[0][0]
+		http = self.session(A_SALES)
+		response = self.rest_put(
+			http, self.a_deal, {"products": [{"name": row_name, "item_code": "_PRM Software", "qty": 7}]}
+		)
+		self.assertEqual(self.b_rows(), before)
+		self.assertIn(response.status_code, DENIED + (409, 400), response.text[:300])
+
+	def test_a_overwrites_no_registration_of_b_by_naming_it_in_the_body(self):
+		"""REST PUT on A's own registration with B's registration's name in the body (and as a new
+		document): B's registration keeps its notes, A gets no copy of it."""
+		frappe.db.rollback()
+		b_before = frappe.db.get_value("Deal Registration", self.b_deal, ["notes", "partner", "modified"])
+		http = self.session(A_SALES)
+		for extra in ({}, {"__islocal": 1}):
+			with self.subTest(extra=extra):
+				self.rest_put(http, self.a_deal, {"name": self.b_deal, "notes": "A overwrote", **extra})
+				frappe.db.rollback()
+				self.assertEqual(
+					frappe.db.get_value("Deal Registration", self.b_deal, ["notes", "partner", "modified"]),
+					b_before,
+				)
