@@ -260,6 +260,22 @@ class TestAttackReviewSupplierMove(FundsCase):
 		)
 
 
+	@change_settings("PRM Settings", PAY_NOW)
+	def test_auditor_clawback_open_at_move_time_keeps_the_partner(self):
+		"""By hand: 100.00 earned and paid (GL 0); a credit note claws it back: an open debit of 100.00 on
+		the supplier (GL 0 - 100 = -100, the partner owes it). Moving would leave that debit where no
+		payout nets it: refused, the partner stays on its supplier."""
+		from prm_app.tests.utils import make_return
+
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		self.payout(add_days(nowdate(), -30), nowdate())
+		make_return(si)
+		first = self.partner.supplier
+		self.assertEqual(supplier_gl_balance(first), -100.0)
+		with self.assertRaisesRegex(frappe.ValidationError, "1 open commission or fund claim documents .*-.*100.00"):
+			self.move_partner("_PRM Review Moved Supplier")
+		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "supplier"), first)
+
 class TestAttackReviewHttp(PortalFixtures):
 	"""Partner A against partner B over real HTTP (the portal's server in a thread)."""
 
