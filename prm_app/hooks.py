@@ -117,9 +117,13 @@ doc_events = {
 	},
 	"Journal Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",
-		"on_submit": "prm_app.payment_commission.on_payment_event",
-		"on_cancel": "prm_app.payment_commission.on_payment_event",
-		"on_update_after_submit": "prm_app.payment_commission.on_payment_event",
+		"before_cancel": "prm_app.payouts.refuse_cancelling_a_journal_on_a_left_supplier",
+		"on_submit": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_journal_change"],
+		"on_cancel": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_journal_change"],
+		"on_update_after_submit": [
+			"prm_app.payment_commission.on_payment_event",
+			"prm_app.payouts.on_journal_change",
+		],
 	},
 	"Unreconcile Payment": {
 		"before_submit": "prm_app.payouts.refuse_unreconciling_a_left_supplier",

@@ -468,6 +468,27 @@ def refuse_unreconciling_a_left_supplier(doc, method=None):
 			refuse_on_left_supplier(row.party, [(row.reference_doctype, row.reference_name)], doc.voucher_no)
 
 
+def refuse_cancelling_a_journal_on_a_left_supplier(je, method=None):
+	"""Journal Entry before_cancel: a journal made in the desk paying commissions or fund claims on a
+	supplier their partner has since left is not cancelled, as a Payment Entry (a commission's own journal
+	follows its commission)."""
+	if je.get("prm_partner_commission"):
+		return
+	for row in je.get("accounts") or []:
+		if row.party_type == "Supplier" and row.party and row.reference_type in ("Journal Entry", "Purchase Invoice"):
+			refuse_on_left_supplier(row.party, [(row.reference_type, row.reference_name)], je.name)
+
+
+def on_journal_change(je, method=None):
+	"""Journal Entry submit / cancel / update after submit: commissions a journal made in the desk pays (a
+	row against their Journal Entry) follow the Payment Ledger, as with a Payment Entry."""
+	if je.get("prm_partner_commission"):
+		return  # a commission's own journal: the commission refreshes itself and what it settles
+	refresh_for_journals(
+		[r.reference_name for r in je.get("accounts") or [] if r.reference_type == "Journal Entry" and r.reference_name != je.name]
+	)
+
+
 def refuse_on_left_supplier(supplier: str, references: list[tuple[str, str]], voucher: str) -> None:
 	"""Refuse when a commission journal or fund claim invoice among ``references`` is of a partner whose
 	supplier is no longer ``supplier``."""

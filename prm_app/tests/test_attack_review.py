@@ -11,7 +11,7 @@ from frappe.utils import add_days, flt, nowdate
 from prm_app.tests.funds_utils import PAY_NOW, FundsCase
 from prm_app.tests.test_final_attack import supplier_gl_balance
 from prm_app.tests.test_portal_isolation import A_SALES, DENIED, PortalFixtures
-from prm_app.tests.utils import make_invoice, make_plan
+from prm_app.tests.utils import account, make_invoice, make_plan
 
 
 def supplier_ple_outstanding(supplier: str) -> float:
@@ -275,6 +275,69 @@ class TestAttackReviewSupplierMove(FundsCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "1 open commission or fund claim documents .*-.*100.00"):
 			self.move_partner("_PRM Review Moved Supplier")
 		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "supplier"), first)
+
+	def pay_by_desk_journal(self, amount: float):
+		"""A Journal Entry made in the desk paying the partner's commission: payable debit against the
+		commission journal (party: the supplier), cash credit."""
+		commission = frappe.db.get_value(
+			"Partner Commission", {"partner": self.partner.name}, ["name", "journal_entry", "company"], as_dict=True
+		)
+		payable = frappe.get_cached_value("Company", commission.company, "prm_commission_payable_account")
+		je = frappe.get_doc(
+			{
+				"doctype": "Journal Entry",
+				"company": commission.company,
+				"posting_date": nowdate(),
+				"accounts": [
+					{
+						"account": payable,
+						"party_type": "Supplier",
+						"party": self.partner.supplier,
+						"debit_in_account_currency": amount,
+						"reference_type": "Journal Entry",
+						"reference_name": commission.journal_entry,
+					},
+					{"account": account("Cash"), "credit_in_account_currency": amount},
+				],
+			}
+		).insert()
+		je.submit()
+		return commission, je
+
+	def test_auditor_desk_journal_payment_the_records_follow_the_ledger(self):
+		"""By hand: 100.00 earned; a desk Journal Entry pays 60.00 of it: the Payment Ledger holds
+		100 - 60 = 40.00 open against the commission journal. The commission's outstanding amount (the
+		portal's lists, the move's check, the report's records) must say 40.00; cancelled, 100.00."""
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		commission, je = self.pay_by_desk_journal(60)
+		by_hand = flt(
+			frappe.db.sql(
+				"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
+				and delinked = 0""",
+				(commission.journal_entry,),
+			)[0][0],
+			2,
+		)
+		self.assertEqual(by_hand, 40.0)
+		self.assertEqual(flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), 40.0)
+		je.reload()
+		je.cancel()
+		self.assertEqual(flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), 100.0)
+
+	def test_a_desk_journal_paying_on_the_old_supplier_is_not_cancelled_after_the_move(self):
+		"""By hand: 100.00 earned on the first supplier, paid by a Journal Entry made in the desk (payable
+		debit 100 against the commission journal, cash credit 100): GL 0, the partner moves. Cancelling
+		that journal would open the 100.00 again on the old supplier: refused, GL stays 0."""
+		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		first = self.partner.supplier
+		_commission, je = self.pay_by_desk_journal(100)
+		self.assertEqual(supplier_gl_balance(first), 0.0)
+		self.move_partner("_PRM Review Moved Supplier")
+		je.reload()
+		with self.assertRaisesRegex(frappe.ValidationError, "moved"):
+			je.cancel()
+		self.assertEqual(supplier_gl_balance(first), 0.0)
+
 
 class TestAttackReviewHttp(PortalFixtures):
 	"""Partner A against partner B over real HTTP (the portal's server in a thread)."""
