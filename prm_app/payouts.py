@@ -475,7 +475,11 @@ def refuse_cancelling_a_journal_on_a_left_supplier(je, method=None):
 	if je.get("prm_partner_commission"):
 		return
 	for row in je.get("accounts") or []:
-		if row.party_type == "Supplier" and row.party and row.reference_type in ("Journal Entry", "Purchase Invoice"):
+		if (
+			row.party_type == "Supplier"
+			and row.party
+			and row.reference_type in ("Journal Entry", "Purchase Invoice")
+		):
 			refuse_on_left_supplier(row.party, [(row.reference_type, row.reference_name)], je.name)
 
 
@@ -485,7 +489,11 @@ def on_journal_change(je, method=None):
 	if je.get("prm_partner_commission"):
 		return  # a commission's own journal: the commission refreshes itself and what it settles
 	refresh_for_journals(
-		[r.reference_name for r in je.get("accounts") or [] if r.reference_type == "Journal Entry" and r.reference_name != je.name]
+		[
+			r.reference_name
+			for r in je.get("accounts") or []
+			if r.reference_type == "Journal Entry" and r.reference_name != je.name
+		]
 	)
 
 

@@ -26,6 +26,18 @@ def supplier_ple_outstanding(supplier: str) -> float:
 	)
 
 
+def open_against(voucher: str) -> float:
+	"""What the Payment Ledger holds open against a voucher (a commission journal, a claim's invoice)."""
+	return flt(
+		frappe.db.sql(
+			"""select coalesce(sum(amount), 0) from `tabPayment Ledger Entry`
+			where against_voucher_no = %s and delinked = 0""",
+			(voucher,),
+		)[0][0],
+		2,
+	)
+
+
 class TestAttackReviewSupplierMove(FundsCase):
 	def setUp(self):
 		super().setUp()
@@ -37,7 +49,11 @@ class TestAttackReviewSupplierMove(FundsCase):
 		self.partner.reload()
 		self.partner.supplier = (
 			frappe.get_doc(
-				{"doctype": "Supplier", "supplier_name": supplier_name, "supplier_group": "All Supplier Groups"}
+				{
+					"doctype": "Supplier",
+					"supplier_name": supplier_name,
+					"supplier_group": "All Supplier Groups",
+				}
 			)
 			.insert()
 			.name
@@ -61,7 +77,7 @@ class TestAttackReviewSupplierMove(FundsCase):
 		"""The move is refused while money is open on the old supplier, because a payout pays the current
 		supplier only. Cancelling the old supplier's payout after the move would open its 100.00 there
 		again, where no payout reaches it: the cancel is refused as the move was."""
-		first, moved_to, payout = self.paid_then_moved()
+		first, _moved_to, payout = self.paid_then_moved()
 		payout.reload()
 		with self.assertRaisesRegex(frappe.ValidationError, "moved"):
 			payout.cancel()
@@ -72,8 +88,10 @@ class TestAttackReviewSupplierMove(FundsCase):
 	@change_settings("PRM Settings", PAY_NOW)
 	def test_a_payouts_payment_cancelled_after_the_move_strands_nothing(self):
 		"""The same through ERPNext's own action: the payout's Payment Entry cancelled in the desk."""
-		first, moved_to, payout = self.paid_then_moved()
-		pe = frappe.get_doc("Payment Entry", frappe.db.get_value("Partner Payout", payout.name, "payment_entry"))
+		first, _moved_to, payout = self.paid_then_moved()
+		pe = frappe.get_doc(
+			"Payment Entry", frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
+		)
 		with self.assertRaisesRegex(frappe.ValidationError, "moved"):
 			pe.cancel()
 		self.assertEqual(supplier_gl_balance(first), 0.0)
@@ -83,7 +101,7 @@ class TestAttackReviewSupplierMove(FundsCase):
 	def test_the_payout_is_cancelled_once_the_partner_is_back_on_its_supplier(self):
 		"""The way out the refusal names: move the partner back, cancel, the 100.00 is open again on the
 		supplier the next payout pays (by hand: GL credit 100, debit 0)."""
-		first, moved_to, payout = self.paid_then_moved()
+		first, _moved_to, payout = self.paid_then_moved()
 		self.partner.reload()
 		self.partner.supplier = first
 		self.partner.save()
@@ -186,18 +204,13 @@ class TestAttackReviewSupplierMove(FundsCase):
 		first = self.partner.supplier
 		self.assertEqual(supplier_gl_balance(first), 1500.0)
 		self.assertEqual(
-			flt(
-				frappe.db.sql(
-					"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
-					and delinked = 0""",
-					(claim.purchase_invoice,),
-				)[0][0],
-				2,
-			),
+			open_against(claim.purchase_invoice),
 			1500.0,
 		)
 		self.assertEqual(self.dashboard_balance(), 1500.0)
-		with self.assertRaisesRegex(frappe.ValidationError, "1 open commission or fund claim documents .*1,500.00"):
+		with self.assertRaisesRegex(
+			frappe.ValidationError, "1 open commission or fund claim documents .*1,500.00"
+		):
 			self.move_partner("_PRM Review Moved Supplier")
 		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "supplier"), first)
 
@@ -206,10 +219,15 @@ class TestAttackReviewSupplierMove(FundsCase):
 		"""ERPNext's Unreconcile Payment on the payout's Payment Entry after the move would open the
 		100.00 commission again on the old supplier (its Payment Ledger against the commission journal),
 		with the payment left there as an advance: no payout of the new supplier reaches either."""
-		first, moved_to, payout = self.paid_then_moved()
+		_first, _moved_to, payout = self.paid_then_moved()
 		pe = frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
 		doc = frappe.get_doc(
-			{"doctype": "Unreconcile Payment", "company": payout.company, "voucher_type": "Payment Entry", "voucher_no": pe}
+			{
+				"doctype": "Unreconcile Payment",
+				"company": payout.company,
+				"voucher_type": "Payment Entry",
+				"voucher_no": pe,
+			}
 		)
 		doc.add_references()
 		doc.insert()
@@ -217,14 +235,7 @@ class TestAttackReviewSupplierMove(FundsCase):
 			doc.submit()
 		journal = frappe.db.get_value("Partner Commission", {"partner": self.partner.name}, "journal_entry")
 		self.assertEqual(
-			flt(
-				frappe.db.sql(
-					"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
-					and delinked = 0""",
-					(journal,),
-				)[0][0],
-				2,
-			),
+			open_against(journal),
 			0.0,
 		)
 
@@ -238,7 +249,12 @@ class TestAttackReviewSupplierMove(FundsCase):
 		payout = self.payout(add_days(nowdate(), -30), nowdate())
 		pe = frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
 		doc = frappe.get_doc(
-			{"doctype": "Unreconcile Payment", "company": payout.company, "voucher_type": "Payment Entry", "voucher_no": pe}
+			{
+				"doctype": "Unreconcile Payment",
+				"company": payout.company,
+				"voucher_type": "Payment Entry",
+				"voucher_no": pe,
+			}
 		)
 		doc.add_references()
 		doc.insert()
@@ -246,19 +262,11 @@ class TestAttackReviewSupplierMove(FundsCase):
 		commission = frappe.db.get_value(
 			"Partner Commission", {"partner": self.partner.name}, ["name", "journal_entry"], as_dict=True
 		)
-		by_hand = flt(
-			frappe.db.sql(
-				"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
-				and delinked = 0""",
-				(commission.journal_entry,),
-			)[0][0],
-			2,
-		)
+		by_hand = open_against(commission.journal_entry)
 		self.assertEqual(by_hand, 100.0)
 		self.assertEqual(
 			flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), by_hand
 		)
-
 
 	@change_settings("PRM Settings", PAY_NOW)
 	def test_auditor_clawback_open_at_move_time_keeps_the_partner(self):
@@ -272,7 +280,9 @@ class TestAttackReviewSupplierMove(FundsCase):
 		make_return(si)
 		first = self.partner.supplier
 		self.assertEqual(supplier_gl_balance(first), -100.0)
-		with self.assertRaisesRegex(frappe.ValidationError, "1 open commission or fund claim documents .*-.*100.00"):
+		with self.assertRaisesRegex(
+			frappe.ValidationError, "1 open commission or fund claim documents .*-.*100.00"
+		):
 			self.move_partner("_PRM Review Moved Supplier")
 		self.assertEqual(frappe.db.get_value("Partner", self.partner.name, "supplier"), first)
 
@@ -280,7 +290,10 @@ class TestAttackReviewSupplierMove(FundsCase):
 		"""A Journal Entry made in the desk paying the partner's commission: payable debit against the
 		commission journal (party: the supplier), cash credit."""
 		commission = frappe.db.get_value(
-			"Partner Commission", {"partner": self.partner.name}, ["name", "journal_entry", "company"], as_dict=True
+			"Partner Commission",
+			{"partner": self.partner.name},
+			["name", "journal_entry", "company"],
+			as_dict=True,
 		)
 		payable = frappe.get_cached_value("Company", commission.company, "prm_commission_payable_account")
 		je = frappe.get_doc(
@@ -310,19 +323,16 @@ class TestAttackReviewSupplierMove(FundsCase):
 		portal's lists, the move's check, the report's records) must say 40.00; cancelled, 100.00."""
 		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
 		commission, je = self.pay_by_desk_journal(60)
-		by_hand = flt(
-			frappe.db.sql(
-				"""select sum(amount) from `tabPayment Ledger Entry` where against_voucher_no = %s
-				and delinked = 0""",
-				(commission.journal_entry,),
-			)[0][0],
-			2,
-		)
+		by_hand = open_against(commission.journal_entry)
 		self.assertEqual(by_hand, 40.0)
-		self.assertEqual(flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), 40.0)
+		self.assertEqual(
+			flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), 40.0
+		)
 		je.reload()
 		je.cancel()
-		self.assertEqual(flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), 100.0)
+		self.assertEqual(
+			flt(frappe.db.get_value("Partner Commission", commission.name, "outstanding_amount"), 2), 100.0
+		)
 
 	def test_a_desk_journal_paying_on_the_old_supplier_is_not_cancelled_after_the_move(self):
 		"""By hand: 100.00 earned on the first supplier, paid by a Journal Entry made in the desk (payable
@@ -369,7 +379,7 @@ class TestAttackReviewHttp(PortalFixtures):
 			http, self.a_deal, {"products": [{"name": row_name, "item_code": "_PRM Software", "qty": 7}]}
 		)
 		self.assertEqual(self.b_rows(), before)
-		self.assertIn(response.status_code, DENIED + (409, 400), response.text[:300])
+		self.assertIn(response.status_code, (*DENIED, 409, 400), response.text[:300])
 
 	def test_a_overwrites_no_registration_of_b_by_naming_it_in_the_body(self):
 		"""REST PUT on A's own registration with B's registration's name in the body (and as a new
