@@ -107,6 +107,7 @@ doc_events = {
 	},
 	"Payment Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",
+		"before_cancel": "prm_app.payouts.refuse_reopening_a_left_supplier",
 		"on_submit": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
 		"on_cancel": ["prm_app.payouts.on_payment_change", "prm_app.payment_commission.on_payment_event"],
 		"on_update_after_submit": [
@@ -116,11 +117,18 @@ doc_events = {
 	},
 	"Journal Entry": {
 		"validate": "prm_app.events.amend.clear_prm_links",
-		"on_submit": "prm_app.payment_commission.on_payment_event",
-		"on_cancel": "prm_app.payment_commission.on_payment_event",
-		"on_update_after_submit": "prm_app.payment_commission.on_payment_event",
+		"before_cancel": "prm_app.payouts.refuse_cancelling_a_journal_on_a_left_supplier",
+		"on_submit": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_journal_change"],
+		"on_cancel": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_journal_change"],
+		"on_update_after_submit": [
+			"prm_app.payment_commission.on_payment_event",
+			"prm_app.payouts.on_journal_change",
+		],
 	},
-	"Unreconcile Payment": {"on_submit": "prm_app.payment_commission.on_payment_event"},
+	"Unreconcile Payment": {
+		"before_submit": "prm_app.payouts.refuse_unreconciling_a_left_supplier",
+		"on_submit": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_unreconcile"],
+	},
 	# partner isolation (prm_app.security): owner and links of partner users' writes; file attachments
 	"*": {"validate": "prm_app.security.validate_partner_write"},
 	# file URLs never collide under MariaDB's collation (case, trailing spaces): downloads match by it

@@ -441,6 +441,87 @@ def add_tax_withholding(pe, payout) -> None:
 	)
 
 
+def on_unreconcile(doc, method=None):
+	"""Unreconcile Payment on_submit: the commissions and fund claims the payment was taken off follow the
+	Payment Ledger (open again), as on a payment's cancel."""
+	from prm_app.channel_funds import claims
+
+	rows = doc.get("allocations") or []
+	refresh_for_journals([r.reference_name for r in rows if r.reference_doctype == "Journal Entry"])
+	claims.refresh_reimbursed([r.reference_name for r in rows if r.reference_doctype == "Purchase Invoice"])
+
+
+def refuse_reopening_a_left_supplier(pe, method=None):
+	"""Payment Entry before_cancel (and a payout's cancel): a payment of commissions or fund claims on a
+	supplier their partner has since left (``Partner.validate_supplier_change``) is not cancelled; it would
+	open them again where no payout pays them (a payout pays the partner's current supplier only)."""
+	if pe.get("party_type") == "Supplier" and pe.get("party"):
+		refuse_on_left_supplier(
+			pe.party, [(r.reference_doctype, r.reference_name) for r in pe.get("references") or []], pe.name
+		)
+
+
+def refuse_unreconciling_a_left_supplier(doc, method=None):
+	"""Unreconcile Payment before_submit: the same for a payment taken off what it paid."""
+	for row in doc.get("allocations") or []:
+		if row.party_type == "Supplier" and row.party:
+			refuse_on_left_supplier(row.party, [(row.reference_doctype, row.reference_name)], doc.voucher_no)
+
+
+def refuse_cancelling_a_journal_on_a_left_supplier(je, method=None):
+	"""Journal Entry before_cancel: a journal made in the desk paying commissions or fund claims on a
+	supplier their partner has since left is not cancelled, as a Payment Entry (a commission's own journal
+	follows its commission)."""
+	if je.get("prm_partner_commission"):
+		return
+	for row in je.get("accounts") or []:
+		if (
+			row.party_type == "Supplier"
+			and row.party
+			and row.reference_type in ("Journal Entry", "Purchase Invoice")
+		):
+			refuse_on_left_supplier(row.party, [(row.reference_type, row.reference_name)], je.name)
+
+
+def on_journal_change(je, method=None):
+	"""Journal Entry submit / cancel / update after submit: commissions a journal made in the desk pays (a
+	row against their Journal Entry) follow the Payment Ledger, as with a Payment Entry."""
+	if je.get("prm_partner_commission"):
+		return  # a commission's own journal: the commission refreshes itself and what it settles
+	refresh_for_journals(
+		[
+			r.reference_name
+			for r in je.get("accounts") or []
+			if r.reference_type == "Journal Entry" and r.reference_name != je.name
+		]
+	)
+
+
+def refuse_on_left_supplier(supplier: str, references: list[tuple[str, str]], voucher: str) -> None:
+	"""Refuse when a commission journal or fund claim invoice among ``references`` is of a partner whose
+	supplier is no longer ``supplier``."""
+	journals = [name for doctype, name in references if doctype == "Journal Entry"]
+	invoices = [name for doctype, name in references if doctype == "Purchase Invoice"]
+	partners = set()
+	for doctype, field, names in (
+		("Partner Commission", "journal_entry", journals),
+		("Fund Claim", "purchase_invoice", invoices),
+	):
+		if names:
+			partners.update(
+				frappe.get_all(doctype, filters={field: ("in", names)}, pluck="partner", distinct=True)
+			)
+	for partner in sorted(partners):
+		current = frappe.db.get_value("Partner", partner, "supplier")
+		if current and current != supplier:
+			frappe.throw(
+				_(
+					"Partner {0} has moved from supplier {1} to {2}: cancelling {3} would open what it paid on {1} again, where no payout pays it. Move the partner back to {1} first."
+				).format(frappe.bold(partner), frappe.bold(supplier), frappe.bold(current), voucher),
+				title=_("Partner Moved to Another Supplier"),
+			)
+
+
 def on_payment_change(pe, method=None):
 	"""Payment Entry submit / cancel: commissions paid through it, and its payout, follow. A payout's
 	Payment Entry may be cancelled on its own (the payout stays, unpaid, and can be cancelled or paid

@@ -93,7 +93,24 @@ def validate_partner_write(doc, method=None):
 		return
 	before = stored_doc(doc)
 	validate_owner_unchanged(doc, before, user)
+	validate_own_rows(doc, before)
 	validate_links(doc, before, user)
+
+
+def validate_own_rows(doc, before) -> None:
+	"""Frappe saves a child row that comes with a name by that name (UPDATE ... WHERE name = ...), whatever
+	document it belongs to: a row posted with the name of a row the stored document does not have (another
+	partner's registration's product, say) would be taken from that document. Refused as a row that does
+	not exist; new rows come without a name (or flagged new, from the desk)."""
+	if before is None:
+		return  # an insert: Frappe gives every row a new name
+	for row, old in rows_with_before(doc, before):
+		if row is not doc and old is None and not row.is_new():
+			frappe.throw(
+				_("Could not find {0}").format(f"{_('Row')} #{row.idx}: {row.name}"),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
 
 
 def stored_doc(doc):

@@ -30,6 +30,10 @@ class PartnerPayout(Document):
 		self.link_commissions(self.name)
 		claims.link_payout(self, self.name)
 
+	def before_cancel(self):
+		if self.payment_entry and frappe.db.get_value("Payment Entry", self.payment_entry, "docstatus") == 1:
+			payouts.refuse_reopening_a_left_supplier(frappe.get_doc("Payment Entry", self.payment_entry))
+
 	def on_cancel(self):
 		claims.link_payout(self, None)  # before ERPNext's link check: the claims stay, open again
 		self.cancel_payment_entry()
