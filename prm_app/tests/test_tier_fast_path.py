@@ -7,7 +7,14 @@ from frappe.utils import add_days, add_months, nowdate
 
 from prm_app import daily_totals, tiers
 from prm_app.tests import PRMTestCase
-from prm_app.tests.utils import make_company, make_invoice, make_partner, make_return, make_tier
+from prm_app.tests.utils import (
+	make_company,
+	make_invoice,
+	make_partner,
+	make_return,
+	make_tier,
+	only_these_tiers,
+)
 
 
 def row_of(frame, partner: str) -> dict:
@@ -26,6 +33,7 @@ class TestTierFastPath(PRMTestCase):
 		self.bronze = make_tier("_PRM FP Bronze", 9201)
 		self.silver = make_tier("_PRM FP Silver", 9202)
 		self.gold = make_tier("_PRM FP Gold", 9203)
+		only_these_tiers(self.bronze, self.silver, self.gold)
 		frappe.db.set_value("Partner Tier", self.bronze, {"min_revenue": 500, "evaluation_window_months": 3})
 		frappe.db.set_value("Partner Tier", self.silver, {"min_revenue": 2500, "evaluation_window_months": 6})
 		frappe.db.set_value(

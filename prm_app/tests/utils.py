@@ -115,6 +115,14 @@ def make_tier(name: str, rank: int, multiplier: float = 1, plan: str | None = No
 	)
 
 
+def only_these_tiers(*names: str) -> None:
+	"""Take every other tier on the site out of reach for this test's transaction (rolled back with it).
+	All tiers form one ladder: a tier another test or a journey left on a long-lived site, ranked above the
+	test's own and without criteria, would be where its partners are promoted."""
+	tier = frappe.qb.DocType("Partner Tier")
+	frappe.qb.update(tier).set(tier.min_won_deals, 10**9).where(tier.name.notin(list(names))).run()
+
+
 def make_plan(name: str, rules: list[dict], brackets: list[dict] | None = None, **values) -> str:
 	doc = frappe.get_doc(
 		{

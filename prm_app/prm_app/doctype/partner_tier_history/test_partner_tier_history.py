@@ -20,6 +20,7 @@ from prm_app.tests.utils import (
 	make_return,
 	make_tier,
 	make_user,
+	only_these_tiers,
 )
 
 EXPENSE = account("Commission on Sales")
@@ -63,6 +64,7 @@ class TestTierEvaluation(PRMTestCase):
 		)
 		self.silver = make_tier("_PRM Silver", 9101, plan=self.silver_plan)
 		self.gold = make_tier("_PRM Gold", 9102, plan=self.gold_plan)
+		only_these_tiers(self.silver, self.gold)
 		set_criteria(self.gold, min_revenue=1500, evaluation_window_months=12, grace_count=1)
 		make_user(USER, ["Partner"])
 		# an established partner (a new one keeps its tier for its first window: test_new_partner_...)

@@ -14,6 +14,7 @@ from prm_app.tests.utils import (
 	make_plan,
 	make_tier,
 	make_user,
+	only_these_tiers,
 )
 
 
@@ -27,6 +28,7 @@ class TestPartnerScorecard(PRMTestCase):
 		plan = make_plan("_PRM Score 5", [{"rule_name": "All", "rate_type": "Percentage", "rate": 5}])
 		self.silver = make_tier("_PRM Score Silver", 9201, plan=plan)
 		self.gold = make_tier("_PRM Score Gold", 9202, plan=plan)
+		only_these_tiers(self.silver, self.gold)
 		frappe.db.set_value("Partner Tier", self.gold, {"min_revenue": 5000, "evaluation_window_months": 12})
 		territories = frappe.get_all("Territory", filters={"is_group": 0}, pluck="name", limit=2)
 		if len(territories) < 2:
