@@ -140,3 +140,42 @@ def test_messages_shown_from_outside_translate_calls_are_listed(template):
 			if value:
 				expected.add(value)
 	assert sorted(expected - ids) == []
+
+
+def template_references() -> dict[str, set[str]]:
+	"""{msgid: the files main.pot says it comes from} (the ``#:`` lines before each entry)."""
+	refs: dict[str, set[str]] = {}
+	pending: set[str] = set()
+	lines = (LOCALE / "main.pot").read_text(encoding="utf-8").splitlines()
+	for i, line in enumerate(lines):
+		if line.startswith("#: "):
+			pending |= {ref.rsplit(":", 1)[0] for ref in line[3:].split()}
+		elif line.startswith("msgid ") and pending:
+			text = unquote(line[6:])
+			for cont in lines[i + 1 :]:
+				if not cont.startswith('"'):
+					break
+				text += unquote(cont)
+			refs.setdefault(text, set()).update(pending)
+			pending = set()
+	return refs
+
+
+def test_template_has_no_message_its_code_no_longer_shows():
+	"""A message taken out of the code stays in main.pot (and in every language) until the template is
+	regenerated: a message said to come only from code files must still be in one of the app's code files
+	(it may have moved)."""
+	code = "\n".join(
+		path.read_text(encoding="utf-8")
+		for suffix in ("*.py", "*.js", "*.html", "*.json")  # a field's description may have moved to its JSON
+		for path in APP.rglob(suffix)
+		if not ("public" in path.parts and "dist" in path.parts)
+	)
+	literal, stale = literal_messages(), []
+	for msgid, files in template_references().items():
+		if any(not f.endswith((".py", ".js", ".html")) for f in files):
+			continue  # doctype, report and workspace JSON: their labels
+		forms = {msgid, json.dumps(msgid)[1:-1], msgid.replace("'", "\\'")}
+		if msgid not in literal and not any(form in code for form in forms):
+			stale.append((msgid, sorted(files)))
+	assert stale == [], f"in locale/main.pot but no longer in the code: {stale}"
