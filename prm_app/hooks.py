@@ -125,6 +125,8 @@ doc_events = {
 			"prm_app.payouts.on_journal_change",
 		],
 	},
+	# a payment allocated in ERPNext's Payment Reconciliation: its ledger is posted again after its save
+	"Payment Ledger Entry": {"on_submit": "prm_app.payouts.on_ledger_reposted"},
 	"Unreconcile Payment": {
 		"before_submit": "prm_app.payouts.refuse_unreconciling_a_left_supplier",
 		"on_submit": ["prm_app.payment_commission.on_payment_event", "prm_app.payouts.on_unreconcile"],

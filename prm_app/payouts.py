@@ -451,6 +451,23 @@ def on_unreconcile(doc, method=None):
 	claims.refresh_reimbursed([r.reference_name for r in rows if r.reference_doctype == "Purchase Invoice"])
 
 
+def on_ledger_reposted(ple, method=None):
+	"""Payment Ledger Entry on_submit, for a payment's ledger posted again after its submit (``adv_adj``):
+	ERPNext's Payment Reconciliation saves the payment with its new allocation (its update-after-submit
+	events run then, on the old ledger) and only afterwards posts its Payment Ledger again. The commissions
+	and fund claims it is now allocated to follow that ledger here."""
+	if not ple.flags.adv_adj or ple.party_type != "Supplier" or ple.delinked:
+		return
+	if ple.against_voucher_no == ple.voucher_no:
+		return  # the payment's own unallocated row
+	if ple.against_voucher_type == "Journal Entry":
+		refresh_for_journals([ple.against_voucher_no])
+	elif ple.against_voucher_type == "Purchase Invoice":
+		from prm_app.channel_funds import claims
+
+		claims.refresh_reimbursed([ple.against_voucher_no])
+
+
 def refuse_reopening_a_left_supplier(pe, method=None):
 	"""Payment Entry before_cancel (and a payout's cancel): a payment of commissions or fund claims on a
 	supplier their partner has since left (``Partner.validate_supplier_change``) is not cancelled; it would
@@ -465,7 +482,9 @@ def refuse_unreconciling_a_left_supplier(doc, method=None):
 	"""Unreconcile Payment before_submit: the same for a payment taken off what it paid."""
 	for row in doc.get("allocations") or []:
 		if row.party_type == "Supplier" and row.party:
-			refuse_on_left_supplier(row.party, [(row.reference_doctype, row.reference_name)], doc.voucher_no)
+			refuse_on_left_supplier(
+				row.party, [(row.reference_doctype, row.reference_name)], doc.voucher_no, unreconcile=True
+			)
 
 
 def refuse_cancelling_a_journal_on_a_left_supplier(je, method=None):
@@ -497,9 +516,11 @@ def on_journal_change(je, method=None):
 	)
 
 
-def refuse_on_left_supplier(supplier: str, references: list[tuple[str, str]], voucher: str) -> None:
+def refuse_on_left_supplier(
+	supplier: str, references: list[tuple[str, str]], voucher: str, unreconcile: bool = False
+) -> None:
 	"""Refuse when a commission journal or fund claim invoice among ``references`` is of a partner whose
-	supplier is no longer ``supplier``."""
+	supplier is no longer ``supplier`` (``voucher`` being cancelled, or unreconciled)."""
 	journals = [name for doctype, name in references if doctype == "Journal Entry"]
 	invoices = [name for doctype, name in references if doctype == "Purchase Invoice"]
 	partners = set()
@@ -514,10 +535,17 @@ def refuse_on_left_supplier(supplier: str, references: list[tuple[str, str]], vo
 	for partner in sorted(partners):
 		current = frappe.db.get_value("Partner", partner, "supplier")
 		if current and current != supplier:
-			frappe.throw(
+			message = (
 				_(
+					"Partner {0} has moved from supplier {1} to {2}: unreconciling {3} would open what it paid on {1} again, where no payout pays it. Move the partner back to {1} first."
+				)
+				if unreconcile
+				else _(
 					"Partner {0} has moved from supplier {1} to {2}: cancelling {3} would open what it paid on {1} again, where no payout pays it. Move the partner back to {1} first."
-				).format(frappe.bold(partner), frappe.bold(supplier), frappe.bold(current), voucher),
+				)
+			)
+			frappe.throw(
+				message.format(frappe.bold(partner), frappe.bold(supplier), frappe.bold(current), voucher),
 				title=_("Partner Moved to Another Supplier"),
 			)
 
