@@ -461,7 +461,9 @@ def on_ledger_reposted(ple, method=None):
 	if ple.against_voucher_no == ple.voucher_no:
 		return  # the payment's own unallocated row
 	if ple.against_voucher_type == "Journal Entry":
-		refresh_for_journals([ple.against_voucher_no])
+		# a clawback's journal netted against an accrual's: both commissions follow
+		own = [ple.voucher_no] if ple.voucher_type == "Journal Entry" else []
+		refresh_for_journals([ple.against_voucher_no, *own])
 	elif ple.against_voucher_type == "Purchase Invoice":
 		from prm_app.channel_funds import claims
 
