@@ -93,3 +93,12 @@ def opportunities_of_campaign(campaign: str | None, utm_campaign: str | None) ->
 				frappe.get_all("Opportunity", filters={"utm_campaign": ("in", values)}, pluck="name")
 			)
 	return sorted(names)
+
+
+def ledger_posted_by_reconciliation(ple) -> bool:
+	"""Whether a Payment Ledger Entry being submitted is a payment's ledger posted again after its submit by
+	ERPNext's Payment Reconciliation (``reconcile_against_document``, v15 and v16). Its common path posts
+	with ``adv_adj``; with the company's "Book Advance Payments in Separate Party Account" it posts a
+	Payment Entry's advance rows through ``make_advance_gl_entries`` without it, so the flag the function
+	sets around its whole work (``ignore_party_validation``, both lines) tells them too."""
+	return bool(ple.flags.adv_adj or frappe.flags.ignore_party_validation)

@@ -452,11 +452,14 @@ def on_unreconcile(doc, method=None):
 
 
 def on_ledger_reposted(ple, method=None):
-	"""Payment Ledger Entry on_submit, for a payment's ledger posted again after its submit (``adv_adj``):
+	"""Payment Ledger Entry on_submit, for a payment's ledger posted again after its submit (``adv_adj``, or
+	an advance booked in a separate party account: ``compat.ledger_posted_by_reconciliation``):
 	ERPNext's Payment Reconciliation saves the payment with its new allocation (its update-after-submit
 	events run then, on the old ledger) and only afterwards posts its Payment Ledger again. The commissions
 	and fund claims it is now allocated to follow that ledger here."""
-	if not ple.flags.adv_adj or ple.party_type != "Supplier" or ple.delinked:
+	from prm_app.compat import ledger_posted_by_reconciliation
+
+	if ple.party_type != "Supplier" or ple.delinked or not ledger_posted_by_reconciliation(ple):
 		return
 	if ple.against_voucher_no == ple.voucher_no:
 		return  # the payment's own unallocated row

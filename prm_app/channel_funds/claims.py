@@ -126,18 +126,26 @@ def paid_on_invoice(invoice: str) -> float:
 	"""What payments (Payment Entries, journals, a payout's netting) have settled of an invoice, from the
 	Payment Ledger; a debit note against it is a return, not a reimbursement."""
 	ple = frappe.qb.DocType("Payment Ledger Entry")
-	total = (
-		frappe.qb.from_(ple)
-		.select(Sum(ple.amount))
-		.where(
-			(ple.against_voucher_type == "Purchase Invoice")
-			& (ple.against_voucher_no == invoice)
-			& (ple.voucher_type != "Purchase Invoice")
-			& (ple.delinked == 0)
-		)
-		.run()[0][0]
+	return -ledger_against_invoice(invoice, ple.voucher_type != "Purchase Invoice")
+
+
+def open_on_invoice(invoice: str) -> float:
+	"""What the Payment Ledger still holds open against an invoice (the invoice's own row and everything
+	settling it, in the company currency, as the claim's amounts)."""
+	return ledger_against_invoice(invoice)
+
+
+def ledger_against_invoice(invoice: str, *conditions) -> float:
+	"""The sum of the live Payment Ledger rows against a Purchase Invoice (and ``conditions``)."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	where = (
+		(ple.against_voucher_type == "Purchase Invoice")
+		& (ple.against_voucher_no == invoice)
+		& (ple.delinked == 0)
 	)
-	return -flt(total)
+	for condition in conditions:
+		where &= condition
+	return flt(frappe.qb.from_(ple).select(Sum(ple.amount)).where(where).run()[0][0])
 
 
 def refresh_reimbursed(invoices: list[str]) -> None:
@@ -147,15 +155,15 @@ def refresh_reimbursed(invoices: list[str]) -> None:
 		claim = frappe.db.get_value("Purchase Invoice", invoice, "prm_fund_claim")
 		if not claim:
 			continue
-		values = frappe.db.get_value(
-			"Purchase Invoice", invoice, ["docstatus", "company", "outstanding_amount"], as_dict=True
-		)
+		values = frappe.db.get_value("Purchase Invoice", invoice, ["docstatus", "company"], as_dict=True)
 		stored = frappe.db.get_value("Fund Claim", claim, ["docstatus", "fund", "partner"], as_dict=True)
 		if stored.docstatus != 1:
 			continue
 		precision = company_currency_precision(values.company)
 		paid = flt(paid_on_invoice(invoice), precision) if values.docstatus == 1 else 0
-		settled = flt(values.outstanding_amount, precision) <= 0
+		# settled by the Payment Ledger itself: the invoice's stored outstanding lags it while ERPNext's
+		# Payment Reconciliation posts a payment's ledger again (it updates the outstanding afterwards)
+		settled = flt(open_on_invoice(invoice), precision) <= 0
 		status = "Paid" if paid > 0 and settled else "Approved"
 		frappe.db.set_value("Fund Claim", claim, {"reimbursed_amount": paid, "status": status})
 		refresh_for(stored.fund, stored.partner)

@@ -26,7 +26,8 @@ def commission(name: str) -> frappe._dict:
 	)
 
 
-def advance_payment_entry(supplier: str, amount: float) -> str:
+def advance_payment_entry(supplier: str, amount: float, paid_to: str | None = None) -> str:
+	"""A payment to the supplier without a reference (an advance), to Creditors or ``paid_to``."""
 	pe = frappe.get_doc(
 		{
 			"doctype": "Payment Entry",
@@ -36,7 +37,7 @@ def advance_payment_entry(supplier: str, amount: float) -> str:
 			"party_type": "Supplier",
 			"party": supplier,
 			"paid_from": account("Cash"),
-			"paid_to": account("Creditors"),
+			"paid_to": paid_to or account("Creditors"),
 			"paid_amount": amount,
 			"received_amount": amount,
 			"source_exchange_rate": 1,

@@ -1,0 +1,301 @@
+"""An auditor's attack on the Payment Reconciliation hook (Payment Ledger Entry on_submit): other ways
+ERPNext moves a supplier's Payment Ledger after a payment's submit. Every figure below is worked out by
+hand from the documents, then compared with the Payment Ledger, the commission's / claim's own record,
+the Commission Reconciliation and the next payout."""
+
+import frappe
+from frappe.utils import flt, nowdate
+
+from prm_app.prm_app.doctype.partner_payout.test_partner_payout import make_payout
+from prm_app.reconciliation import reconcile
+from prm_app.tests import PRMTestCase
+from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
+from prm_app.tests.test_payment_reconciliation_tool import advance_payment_entry, desk_journal
+from prm_app.tests.utils import (
+	COMPANY,
+	account,
+	commissions_of,
+	make_company,
+	make_invoice,
+	make_partner,
+	make_plan,
+	pay_journal,
+)
+
+
+def record(name: str) -> tuple:
+	values = frappe.db.get_value(
+		"Partner Commission", name, ["paid_amount", "outstanding_amount", "status"], as_dict=True
+	)
+	return (flt(values.paid_amount, 2), flt(values.outstanding_amount, 2), values.status)
+
+
+def ledger_open(journal: str) -> float:
+	"""The Payment Ledger's open amount against a journal (a payable's open credit is positive)."""
+	rows = frappe.get_all(
+		"Payment Ledger Entry",
+		{"against_voucher_type": "Journal Entry", "against_voucher_no": journal, "delinked": 0},
+		pluck="amount",
+	)
+	return flt(sum(flt(r) for r in rows), 2)
+
+
+def tool(supplier: str, payable: str | None = None, advance: str | None = None):
+	pr = frappe.get_doc("Payment Reconciliation")
+	pr.update(
+		{
+			"company": COMPANY,
+			"party_type": "Supplier",
+			"party": supplier,
+			"receivable_payable_account": payable or account("Creditors"),
+		}
+	)
+	if advance:
+		pr.default_advance_account = advance
+	pr.get_unreconciled_entries()
+	return pr
+
+
+def allocate(pr, invoices: list[str], payments: list[str], amounts: list[float] | None = None):
+	"""Allocate the payments to the invoices (in the order given), optionally lowering the amounts."""
+	inv = [next(i.as_dict() for i in pr.invoices if i.invoice_number == n) for n in invoices]
+	pay = [next(p.as_dict() for p in pr.payments if p.reference_name == n) for n in payments]
+	pr.allocate_entries(frappe._dict(invoices=inv, payments=pay))
+	if amounts:
+		for row, amount in zip(pr.allocation, amounts, strict=True):
+			row.allocated_amount = amount
+	pr.reconcile()
+
+
+def advance_paid_account() -> str:
+	name = account("A5 Advance Paid")
+	if not frappe.db.exists("Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "A5 Advance Paid",
+				"parent_account": account("Current Assets"),
+				"company": COMPANY,
+				"account_type": "Payable",
+				"account_currency": "USD",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+class TestAttackToolAllocations(PRMTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+
+	def setUp(self):
+		plan = make_plan("_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
+		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		frappe.clear_document_cache("PRM Settings", "PRM Settings")
+		frappe.db.set_value("Company", COMPANY, "prm_payout_account", account("Cash"))
+		frappe.clear_cache(doctype="Company")
+		self.partner = make_partner("_PRM A5 Partner", plan=plan)
+		si1 = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # 10 % of 1,000 = 100.00
+		si2 = make_invoice(self.partner, [("_PRM Hardware", 1, 500)])  # 10 % of 500 = 50.00
+		[self.pc1], [self.pc2] = commissions_of(si1.name), commissions_of(si2.name)
+		self.si1 = si1
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		frappe.clear_document_cache("PRM Settings", "PRM Settings")
+		frappe.clear_cache(doctype="Company")
+
+	def assert_books(self, expected: dict):
+		"""``expected``: commission name -> (paid, outstanding, status), by hand."""
+		for name, (paid, outstanding, status) in expected.items():
+			journal = frappe.db.get_value("Partner Commission", name, "journal_entry")
+			self.assertEqual(ledger_open(journal), outstanding, name)
+			self.assertEqual(record(name), (paid, outstanding, status), name)
+		[row] = reconcile(COMPANY, partner=self.partner.name)
+		self.assertEqual((flt(row.difference, 2), flt(row.records_difference, 2)), (0.0, 0.0))
+
+	def next_payout(self):
+		return make_payout(self.partner, submit=False)
+
+	def test_one_payment_over_two_commissions_in_one_run(self):
+		"""130.00 paid: 100.00 to the first (Paid), 30.00 to the second (Partly Paid, 20.00 open); the next
+		payout pays 20.00 and nothing twice."""
+		pe = advance_payment_entry(self.partner.supplier, 130)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
+		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid"), self.pc2.name: (30.0, 20.0, "Partly Paid")})
+		payout = self.next_payout()
+		self.assertEqual(
+			[(r.partner_commission, flt(r.amount, 2)) for r in payout.commissions], [(self.pc2.name, 20.0)]
+		)
+		payout.submit()
+		self.assertEqual(flt(payout.net_amount, 2), 20.0)
+		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid"), self.pc2.name: (50.0, 0.0, "Paid")})
+
+	def test_two_payments_partly_allocated_in_one_run(self):
+		"""A journal of 40.00 and a Payment Entry of 70.00 of which only 25.00 is allocated: 40 + 25 = 65.00
+		to the first commission (35.00 open), the Payment Entry keeps 45.00 unallocated."""
+		je = desk_journal(self.partner.supplier, 40)
+		pe = advance_payment_entry(self.partner.supplier, 70)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [je, pe], [40, 25])
+		self.assert_books({self.pc1.name: (65.0, 35.0, "Partly Paid"), self.pc2.name: (0.0, 50.0, "Payable")})
+		unallocated = frappe.db.get_value("Payment Entry", pe, "unallocated_amount")
+		self.assertEqual(flt(unallocated, 2), 45.0)
+
+	def test_cancelling_a_tool_allocated_payment_opens_the_commissions_again(self):
+		pe = advance_payment_entry(self.partner.supplier, 130)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
+		frappe.get_doc("Payment Entry", pe).cancel()
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
+		payout = self.next_payout()
+		self.assertEqual(flt(payout.net_amount, 2), 150.0)
+
+	def test_cancelling_a_tool_allocated_desk_journal(self):
+		je = desk_journal(self.partner.supplier, 60)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [je])
+		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
+		frappe.get_doc("Journal Entry", je).cancel()
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable")})
+
+	def test_unreconciling_a_tool_allocation(self):
+		"""Unreconcile Payment takes the 130.00 off both commissions: 100.00 and 50.00 open again, the
+		payment an advance; the payout then pays 150.00 (the advance stays for the accountant)."""
+		pe = advance_payment_entry(self.partner.supplier, 130)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
+		doc = frappe.get_doc(
+			{
+				"doctype": "Unreconcile Payment",
+				"company": COMPANY,
+				"voucher_type": "Payment Entry",
+				"voucher_no": pe,
+			}
+		)
+		doc.add_references()
+		doc.insert()
+		doc.submit()
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
+		self.assertEqual(flt(self.next_payout().net_amount, 2), 150.0)
+
+	def test_a_clawback_journal_netted_in_the_tool_partly(self):
+		"""The first commission paid (100.00) then its invoice cancelled: a clawback of -100.00, an open
+		debit. The accountant nets it against the second commission, which owes 50.00 (500 x 10 %): 50.00
+		netted, -100 + 50 = -50.00 still owed back by the partner, the second commission Paid."""
+		pay_journal(self.pc1.journal_entry, self.partner.supplier, 100)
+		self.si1.cancel()
+		reversal = next(c for c in commissions_of(self.si1.name) if c.against_commission == self.pc1.name)
+		self.assertEqual(record(reversal.name), (0.0, -100.0, "Payable"))
+		allocate(tool(self.partner.supplier), [self.pc2.journal_entry], [reversal.journal_entry])
+		self.assertEqual(ledger_open(reversal.journal_entry), -50.0)
+		# the clawback: 50.00 of its -100.00 settled, -50.00 still open
+		self.assertEqual(record(reversal.name), (-50.0, -50.0, "Payable"))
+		self.assertEqual(record(self.pc2.name), (50.0, 0.0, "Paid"))
+		self.assertEqual(record(self.pc1.name), (100.0, 0.0, "Paid"))
+		[row] = reconcile(COMPANY, partner=self.partner.name)
+		self.assertEqual((flt(row.difference, 2), flt(row.records_difference, 2)), (0.0, 0.0))
+
+	def test_an_advance_booked_in_a_separate_account_allocated_in_the_tool(self):
+		"""The company books supplier advances in a separate party account (Advance Paid): the tool posts
+		the allocation's ledger anew without ``adv_adj``. 60.00 allocated: 60.00 paid, 40.00 open."""
+		advance = advance_paid_account()
+		frappe.db.set_value(
+			"Company",
+			COMPANY,
+			{"book_advance_payments_in_separate_party_account": 1, "default_advance_paid_account": advance},
+		)
+		frappe.clear_cache(doctype="Company")
+		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
+		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
+		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
+		payout = self.next_payout()
+		self.assertEqual(
+			sorted((r.partner_commission, flt(r.amount, 2)) for r in payout.commissions),
+			sorted([(self.pc1.name, 40.0), (self.pc2.name, 50.0)]),
+		)
+
+	def test_a_payment_to_a_supplier_journal_that_is_no_commission(self):
+		"""A supplier bill booked as a journal (no commission) paid through the tool: nothing of prm_app
+		blocks it, and no commission moves."""
+		other = frappe.get_doc(
+			{
+				"doctype": "Journal Entry",
+				"company": COMPANY,
+				"posting_date": nowdate(),
+				"accounts": [
+					{"account": account("Cash"), "debit_in_account_currency": 80},
+					{
+						"account": account("Creditors"),
+						"party_type": "Supplier",
+						"party": self.partner.supplier,
+						"credit_in_account_currency": 80,
+					},
+				],
+			}
+		).insert()
+		other.submit()
+		pe = advance_payment_entry(self.partner.supplier, 80)
+		allocate(tool(self.partner.supplier), [other.name], [pe])
+		self.assertEqual(ledger_open(other.name), 0.0)
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
+
+	def test_a_customer_payment_in_the_tool_moves_no_commission(self):
+		"""A customer's advance allocated to a Sales Invoice: the hook does nothing (no error, no
+		commission changes)."""
+		before = record(self.pc1.name)
+		pe = frappe.get_doc(
+			{
+				"doctype": "Payment Entry",
+				"payment_type": "Receive",
+				"company": COMPANY,
+				"posting_date": nowdate(),
+				"party_type": "Customer",
+				"party": self.si1.customer,
+				"paid_from": account("Debtors"),
+				"paid_to": account("Cash"),
+				"paid_amount": 300,
+				"received_amount": 300,
+				"source_exchange_rate": 1,
+				"target_exchange_rate": 1,
+				"reference_no": "A5",
+				"reference_date": nowdate(),
+			}
+		).insert()
+		pe.submit()
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 300)])
+		pr = frappe.get_doc("Payment Reconciliation")
+		pr.update(
+			{
+				"company": COMPANY,
+				"party_type": "Customer",
+				"party": si.customer,
+				"receivable_payable_account": account("Debtors"),
+				"invoice_name": si.name,
+				"payment_name": pe.name,
+			}
+		)
+		pr.get_unreconciled_entries()
+		allocate(pr, [si.name], [pe.name])
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", si.name, "outstanding_amount"), 2), 0.0)
+		self.assertEqual(record(self.pc1.name), before)
+
+
+class TestAttackClaimThroughTheTool(FundsCase):
+	def claim(self, claimed=2000):
+		from prm_app.channel_funds import funds
+
+		request = make_request(self.fund, self.partner, requested=3000)
+		funds.approve_request(request)
+		return make_claim(request, claimed=claimed, actual_cost=4000)
+
+	def test_a_claim_paid_in_full_through_the_tool_is_paid(self):
+		"""2,000.00 owed on the claim's invoice, an advance of 2,000.00 allocated in the tool: the invoice
+		is settled (outstanding 0.00), the claim reimbursed 2,000.00 and Paid."""
+		claim = self.claim()
+		pe = advance_payment_entry(self.partner.supplier, 2000)
+		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [pe])
+		self.assertEqual(
+			flt(frappe.db.get_value("Purchase Invoice", claim.purchase_invoice, "outstanding_amount"), 2), 0.0
+		)
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 2000)
+		)
