@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import escape_html, flt, validate_email_address
+from pypika.terms import ExistsCriterion
 
 from prm_app.channel_funds.funds import dec, engine_call, refresh_for
 from prm_app.engine import funds as rules
@@ -124,9 +125,19 @@ def on_purchase_invoice_cancel(pi, method=None) -> None:
 
 def paid_on_invoice(invoice: str) -> float:
 	"""What payments (Payment Entries, journals, a payout's netting) have settled of an invoice, from the
-	Payment Ledger; a debit note against it is a return, not a reimbursement."""
-	ple = frappe.qb.DocType("Payment Ledger Entry")
-	return -ledger_against_invoice(invoice, ple.voucher_type != "Purchase Invoice")
+	Payment Ledger; a debit note against it is a return, not a reimbursement: a Purchase Invoice return, or
+	the "Debit Note" journal ERPNext's Payment Reconciliation books to set such a return against it."""
+	ple, je = frappe.qb.DocType("Payment Ledger Entry"), frappe.qb.DocType("Journal Entry")
+	debit_notes = (
+		frappe.qb.from_(je)
+		.select(je.name)
+		.where((je.name == ple.voucher_no) & (je.voucher_type == "Debit Note"))
+	)
+	return -ledger_against_invoice(
+		invoice,
+		ple.voucher_type != "Purchase Invoice",
+		(ple.voucher_type != "Journal Entry") | ~ExistsCriterion(debit_notes),
+	)
 
 
 def open_on_invoice(invoice: str) -> float:

@@ -4,7 +4,7 @@ hand from the documents, then compared with the Payment Ledger, the commission's
 the Commission Reconciliation and the next payout."""
 
 import frappe
-from frappe.utils import flt, nowdate
+from frappe.utils import add_days, flt, nowdate
 
 from prm_app.prm_app.doctype.partner_payout.test_partner_payout import make_payout
 from prm_app.reconciliation import reconcile
@@ -280,6 +280,10 @@ class TestAttackToolAllocations(PRMTestCase):
 
 
 class TestAttackClaimThroughTheTool(FundsCase):
+	def tearDown(self):
+		super().tearDown()
+		frappe.clear_document_cache("PRM Settings", "PRM Settings")
+
 	def claim(self, claimed=2000):
 		from prm_app.channel_funds import funds
 
@@ -298,4 +302,65 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		)
 		self.assertEqual(
 			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 2000)
+		)
+
+	def test_one_payment_over_a_commission_and_a_claim(self):
+		"""2,100.00 paid in advance: the tool allocates 100.00 to the commission's journal and 2,000.00 to
+		the claim's invoice in one run: the commission Paid, the claim reimbursed 2,000.00 and Paid; the
+		next payout has nothing to pay."""
+		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		self.partner.commission_plan = make_plan(
+			"_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
+		)
+		self.partner.save()
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # commission 100.00
+		[pc] = commissions_of(si.name)
+		claim = self.claim()
+		pe = advance_payment_entry(self.partner.supplier, 2100)
+		allocate(tool(self.partner.supplier), [pc.journal_entry, claim.purchase_invoice], [pe])
+		self.assertEqual(record(pc.name), (100.0, 0.0, "Paid"))
+		self.assertEqual(ledger_open(pc.journal_entry), 0.0)
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 2000)
+		)
+		self.assertBalance(claimed=2000, reimbursed=2000)
+		payout = make_payout(self.partner, submit=False)  # nothing left to pay
+		self.assertEqual((payout.commissions, payout.fund_claims, flt(payout.net_amount, 2)), ([], [], 0.0))
+
+	def test_a_debit_note_netted_against_the_claim_in_the_tool_is_no_reimbursement(self):
+		"""2,000.00 claimed; a debit note (a return of 500.00 of the claim's invoice, standing on its own)
+		is set against the invoice in the tool (ERPNext books a "Debit Note" journal): the partner was paid
+		nothing, the claim reimbursed 0.00, 1,500.00 still open; the payout pays 1,500.00, then the claim is
+		Paid with 1,500.00 reimbursed."""
+		from erpnext.controllers.sales_and_purchase_return import make_return_doc
+
+		frappe.db.set_single_value("PRM Settings", PAY_NOW)  # the payout's Payment Entry submitted
+		claim = self.claim()
+		note = make_return_doc("Purchase Invoice", claim.purchase_invoice)
+		note.items[0].rate = 500
+		note.update_outstanding_for_self = 1
+		note.insert(ignore_permissions=True)
+		note.submit()
+		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note.name])
+		journal = frappe.get_all(
+			"Journal Entry Account",
+			{"reference_type": "Purchase Invoice", "reference_name": note.name, "docstatus": 1},
+			pluck="parent",
+		)
+		self.assertEqual(
+			[frappe.db.get_value("Journal Entry", j, "voucher_type") for j in journal], ["Debit Note"]
+		)
+		self.assertEqual(
+			flt(frappe.db.get_value("Purchase Invoice", claim.purchase_invoice, "outstanding_amount"), 2),
+			1500.0,
+		)
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Approved", 0)
+		)
+		payout = self.payout(add_days(nowdate(), -30), nowdate())
+		self.assertEqual(
+			[(r.fund_claim, flt(r.amount, 2)) for r in payout.fund_claims], [(claim.name, 1500.0)]
+		)
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 1500)
 		)
