@@ -11,7 +11,6 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import escape_html, flt, validate_email_address
-from pypika.terms import ExistsCriterion
 
 from prm_app.channel_funds.funds import dec, engine_call, refresh_for
 from prm_app.engine import funds as rules
@@ -125,19 +124,27 @@ def on_purchase_invoice_cancel(pi, method=None) -> None:
 
 def paid_on_invoice(invoice: str) -> float:
 	"""What payments (Payment Entries, journals, a payout's netting) have settled of an invoice, from the
-	Payment Ledger; a debit note against it is a return, not a reimbursement: a Purchase Invoice return, or
-	the "Debit Note" journal ERPNext's Payment Reconciliation books to set such a return against it."""
-	ple, je = frappe.qb.DocType("Payment Ledger Entry"), frappe.qb.DocType("Journal Entry")
-	debit_notes = (
-		frappe.qb.from_(je)
-		.select(je.name)
-		.where((je.name == ple.voucher_no) & (je.voucher_type == "Debit Note"))
+	Payment Ledger; a debit note of it is a return, not a reimbursement: the return itself, or the "Debit
+	Note" journal ERPNext's Payment Reconciliation books to set a return standing on its own against it (a
+	debit note of another invoice set against it is a set-off, paid)."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	conditions = [ple.voucher_type != "Purchase Invoice"]
+	returns = frappe.get_all(
+		"Purchase Invoice", {"return_against": invoice, "is_return": 1, "docstatus": 1}, pluck="name"
 	)
-	return -ledger_against_invoice(
-		invoice,
-		ple.voucher_type != "Purchase Invoice",
-		(ple.voucher_type != "Journal Entry") | ~ExistsCriterion(debit_notes),
-	)
+	if returns:
+		row = frappe.qb.DocType("Journal Entry Account")
+		netting = (
+			frappe.qb.from_(row)
+			.select(row.parent)
+			.where(
+				(row.reference_type == "Purchase Invoice")
+				& (row.reference_name.isin(returns))
+				& (row.docstatus == 1)
+			)
+		)
+		conditions.append((ple.voucher_type != "Journal Entry") | ple.voucher_no.notin(netting))
+	return -ledger_against_invoice(invoice, *conditions)
 
 
 def open_on_invoice(invoice: str) -> float:

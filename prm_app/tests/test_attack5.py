@@ -364,3 +364,31 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		self.assertEqual(
 			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 1500)
 		)
+
+	def test_a_debit_note_of_another_bill_set_off_against_the_claim_is_paid(self):
+		"""A bill of 800.00 from the partner's supplier, returned for 300.00 (a debit note standing on its
+		own: the partner owes 300.00), set off against the claim's invoice in the tool: the claim has
+		been reimbursed 300.00 by set-off, 1,700.00 open."""
+		from erpnext.controllers.sales_and_purchase_return import make_return_doc
+
+		claim = self.claim()
+		claim_invoice = frappe.get_doc("Purchase Invoice", claim.purchase_invoice)
+		bill = frappe.copy_doc(claim_invoice)
+		bill.update({"prm_fund_claim": None, "bill_no": "A5-BILL", "remarks": "A5"})
+		bill.items[0].rate = 800
+		bill.insert(ignore_permissions=True)
+		bill.reload()  # the insert's own hooks touched it
+		bill.submit()
+		note = make_return_doc("Purchase Invoice", bill.name)
+		note.items[0].rate = 300
+		note.update_outstanding_for_self = 1
+		note.insert(ignore_permissions=True)
+		note.submit()
+		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note.name])
+		self.assertEqual(
+			flt(frappe.db.get_value("Purchase Invoice", claim.purchase_invoice, "outstanding_amount"), 2),
+			1700.0,
+		)
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Approved", 300)
+		)
