@@ -279,6 +279,18 @@ class TestAttackToolAllocations(PRMTestCase):
 		self.assertEqual(record(self.pc1.name), before)
 
 
+def debit_note(invoice: str, rate: float) -> str:
+	"""A return of the invoice's single line at ``rate``, standing on its own (its own outstanding)."""
+	from erpnext.controllers.sales_and_purchase_return import make_return_doc
+
+	note = make_return_doc("Purchase Invoice", invoice)
+	note.items[0].rate = rate
+	note.update_outstanding_for_self = 1
+	note.insert(ignore_permissions=True)
+	note.submit()
+	return note.name
+
+
 class TestAttackClaimThroughTheTool(FundsCase):
 	def tearDown(self):
 		super().tearDown()
@@ -332,19 +344,13 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		is set against the invoice in the tool (ERPNext books a "Debit Note" journal): the partner was paid
 		nothing, the claim reimbursed 0.00, 1,500.00 still open; the payout pays 1,500.00, then the claim is
 		Paid with 1,500.00 reimbursed."""
-		from erpnext.controllers.sales_and_purchase_return import make_return_doc
-
 		frappe.db.set_single_value("PRM Settings", PAY_NOW)  # the payout's Payment Entry submitted
 		claim = self.claim()
-		note = make_return_doc("Purchase Invoice", claim.purchase_invoice)
-		note.items[0].rate = 500
-		note.update_outstanding_for_self = 1
-		note.insert(ignore_permissions=True)
-		note.submit()
-		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note.name])
+		note = debit_note(claim.purchase_invoice, 500)
+		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note])
 		journal = frappe.get_all(
 			"Journal Entry Account",
-			{"reference_type": "Purchase Invoice", "reference_name": note.name, "docstatus": 1},
+			{"reference_type": "Purchase Invoice", "reference_name": note, "docstatus": 1},
 			pluck="parent",
 		)
 		self.assertEqual(
@@ -369,8 +375,6 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		"""A bill of 800.00 from the partner's supplier, returned for 300.00 (a debit note standing on its
 		own: the partner owes 300.00), set off against the claim's invoice in the tool: the claim has
 		been reimbursed 300.00 by set-off, 1,700.00 open."""
-		from erpnext.controllers.sales_and_purchase_return import make_return_doc
-
 		claim = self.claim()
 		claim_invoice = frappe.get_doc("Purchase Invoice", claim.purchase_invoice)
 		bill = frappe.copy_doc(claim_invoice)
@@ -379,12 +383,8 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		bill.insert(ignore_permissions=True)
 		bill.reload()  # the insert's own hooks touched it
 		bill.submit()
-		note = make_return_doc("Purchase Invoice", bill.name)
-		note.items[0].rate = 300
-		note.update_outstanding_for_self = 1
-		note.insert(ignore_permissions=True)
-		note.submit()
-		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note.name])
+		note = debit_note(bill.name, 300)
+		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note])
 		self.assertEqual(
 			flt(frappe.db.get_value("Purchase Invoice", claim.purchase_invoice, "outstanding_amount"), 2),
 			1700.0,
