@@ -67,6 +67,21 @@ def allocate(pr, invoices: list[str], payments: list[str], amounts: list[float] 
 	pr.reconcile()
 
 
+def unreconcile(voucher_type: str, voucher_no: str) -> None:
+	"""ERPNext's Unreconcile Payment of everything the voucher is allocated to."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Unreconcile Payment",
+			"company": COMPANY,
+			"voucher_type": voucher_type,
+			"voucher_no": voucher_no,
+		}
+	)
+	doc.add_references()
+	doc.insert()
+	doc.submit()
+
+
 def advance_paid_account() -> str:
 	name = account("A5 Advance Paid")
 	if not frappe.db.exists("Account", name):
@@ -163,17 +178,7 @@ class TestAttackToolAllocations(PRMTestCase):
 		payment an advance; the payout then pays 150.00 (the advance stays for the accountant)."""
 		pe = advance_payment_entry(self.partner.supplier, 130)
 		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
-		doc = frappe.get_doc(
-			{
-				"doctype": "Unreconcile Payment",
-				"company": COMPANY,
-				"voucher_type": "Payment Entry",
-				"voucher_no": pe,
-			}
-		)
-		doc.add_references()
-		doc.insert()
-		doc.submit()
+		unreconcile("Payment Entry", pe)
 		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
 		self.assertEqual(flt(self.next_payout().net_amount, 2), 150.0)
 
@@ -197,13 +202,7 @@ class TestAttackToolAllocations(PRMTestCase):
 	def test_an_advance_booked_in_a_separate_account_allocated_in_the_tool(self):
 		"""The company books supplier advances in a separate party account (Advance Paid): the tool posts
 		the allocation's ledger anew without ``adv_adj``. 60.00 allocated: 60.00 paid, 40.00 open."""
-		advance = advance_paid_account()
-		frappe.db.set_value(
-			"Company",
-			COMPANY,
-			{"book_advance_payments_in_separate_party_account": 1, "default_advance_paid_account": advance},
-		)
-		frappe.clear_cache(doctype="Company")
+		advance = self.book_advances_separately()
 		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
@@ -212,6 +211,88 @@ class TestAttackToolAllocations(PRMTestCase):
 			sorted((r.partner_commission, flt(r.amount, 2)) for r in payout.commissions),
 			sorted([(self.pc1.name, 40.0), (self.pc2.name, 50.0)]),
 		)
+
+	def test_unreconciling_a_tool_allocated_desk_journal(self):
+		"""A journal of 60.00 allocated in the tool, then taken off the commission by Unreconcile Payment:
+		100.00 open again, the journal an advance of 60.00 on the supplier."""
+		je = desk_journal(self.partner.supplier, 60)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [je])
+		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
+		unreconcile("Journal Entry", je)
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable")})
+		self.assertEqual(ledger_open(je), -60.0)
+
+	def test_unreconciling_an_advance_in_a_separate_account(self):
+		"""The separate advance account: 60.00 allocated in the tool, then unreconciled: 100.00 open."""
+		advance = self.book_advances_separately()
+		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
+		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
+		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
+		unreconcile("Payment Entry", pe)
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable")})
+
+	def test_cancelling_an_advance_in_a_separate_account_after_the_tool(self):
+		advance = self.book_advances_separately()
+		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
+		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
+		frappe.get_doc("Payment Entry", pe).cancel()
+		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable")})
+
+	def test_background_reconciliation_process(self):
+		"""ERPNext's Process Payment Reconciliation (the tool in background jobs, run here step by step):
+		a journal of 120.00 allocated first in, first out: 100.00 to the first commission, 20.00 to the
+		second (30.00 open)."""
+		from erpnext.accounts.doctype.process_payment_reconciliation import (
+			process_payment_reconciliation as ppr,
+		)
+
+		desk_journal(self.partner.supplier, 120)
+		doc = frappe.get_doc(
+			{
+				"doctype": "Process Payment Reconciliation",
+				"company": COMPANY,
+				"party_type": "Supplier",
+				"party": self.partner.supplier,
+				"receivable_payable_account": account("Creditors"),
+				"default_advance_account": account("Creditors"),
+			}
+		).insert()
+		doc.submit()
+		ppr.reconcile_based_on_filters(doc.name)
+		ppr.fetch_and_allocate(doc.name)
+		ppr.reconcile(doc.name)
+		log = frappe.db.get_value("Process Payment Reconciliation Log", {"process_pr": doc.name}, "error_log")
+		self.assertFalse(log)
+		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid"), self.pc2.name: (20.0, 30.0, "Partly Paid")})
+
+	def test_an_ordinary_payment_refreshes_its_commissions_once(self):
+		"""A Payment Entry submitted with its reference (no reconciliation): the Payment Ledger hook leaves
+		it to the payment's own event, which refreshes the commission journal once."""
+		from unittest.mock import patch
+
+		from prm_app import payouts
+
+		reference = {
+			"reference_doctype": "Journal Entry",
+			"reference_name": self.pc1.journal_entry,
+			"allocated_amount": 100,
+		}
+		name = advance_payment_entry(self.partner.supplier, 100, references=[reference], submit=False)
+		pe = frappe.get_doc("Payment Entry", name)
+		with patch.object(payouts, "refresh_for_journals", wraps=payouts.refresh_for_journals) as spy:
+			pe.submit()
+		self.assertEqual(spy.call_count, 1)
+		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid")})
+
+	def book_advances_separately(self) -> str:
+		advance = advance_paid_account()
+		frappe.db.set_value(
+			"Company",
+			COMPANY,
+			{"book_advance_payments_in_separate_party_account": 1, "default_advance_paid_account": advance},
+		)
+		frappe.clear_cache(doctype="Company")
+		return advance
 
 	def test_a_payment_to_a_supplier_journal_that_is_no_commission(self):
 		"""A supplier bill booked as a journal (no commission) paid through the tool: nothing of prm_app

@@ -26,8 +26,11 @@ def commission(name: str) -> frappe._dict:
 	)
 
 
-def advance_payment_entry(supplier: str, amount: float, paid_to: str | None = None) -> str:
-	"""A payment to the supplier without a reference (an advance), to Creditors or ``paid_to``."""
+def advance_payment_entry(
+	supplier: str, amount: float, paid_to: str | None = None, references=(), submit: bool = True
+) -> str:
+	"""A payment to the supplier without a reference (an advance), to Creditors or ``paid_to``; or with
+	``references``, an ordinary payment (a draft unless ``submit``)."""
 	pe = frappe.get_doc(
 		{
 			"doctype": "Payment Entry",
@@ -44,10 +47,12 @@ def advance_payment_entry(supplier: str, amount: float, paid_to: str | None = No
 			"target_exchange_rate": 1,
 			"reference_no": "PRM-ADV",
 			"reference_date": nowdate(),
+			"references": list(references),
 		}
 	)
 	pe.insert(ignore_permissions=True)
-	pe.submit()
+	if submit:
+		pe.submit()
 	return pe.name
 
 
