@@ -447,7 +447,9 @@ def on_unreconcile(doc, method=None):
 	from prm_app.channel_funds import claims
 
 	rows = doc.get("allocations") or []
-	refresh_for_journals([r.reference_name for r in rows if r.reference_doctype == "Journal Entry"])
+	# a clawback's journal taken off the accrual it was netted against: its own commission follows too
+	own = [doc.voucher_no] if doc.voucher_type == "Journal Entry" else []
+	refresh_for_journals([r.reference_name for r in rows if r.reference_doctype == "Journal Entry"] + own)
 	claims.refresh_reimbursed([r.reference_name for r in rows if r.reference_doctype == "Purchase Invoice"])
 
 

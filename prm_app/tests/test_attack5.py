@@ -186,9 +186,7 @@ class TestAttackToolAllocations(PRMTestCase):
 		"""The first commission paid (100.00) then its invoice cancelled: a clawback of -100.00, an open
 		debit. The accountant nets it against the second commission, which owes 50.00 (500 x 10 %): 50.00
 		netted, -100 + 50 = -50.00 still owed back by the partner, the second commission Paid."""
-		pay_journal(self.pc1.journal_entry, self.partner.supplier, 100)
-		self.si1.cancel()
-		reversal = next(c for c in commissions_of(self.si1.name) if c.against_commission == self.pc1.name)
+		reversal = self.paid_then_clawed_back()
 		self.assertEqual(record(reversal.name), (0.0, -100.0, "Payable"))
 		allocate(tool(self.partner.supplier), [self.pc2.journal_entry], [reversal.journal_entry])
 		self.assertEqual(ledger_open(reversal.journal_entry), -50.0)
@@ -293,6 +291,27 @@ class TestAttackToolAllocations(PRMTestCase):
 		)
 		frappe.clear_cache(doctype="Company")
 		return advance
+
+	def test_unreconciling_a_clawback_netted_in_the_tool(self):
+		"""The clawback of -100.00 netted against the second commission (50.00) in the tool, then taken off
+		it by Unreconcile Payment: the second commission owes 50.00 again and the clawback is -100.00 open
+		again, as before the netting."""
+		reversal = self.paid_then_clawed_back()
+		allocate(tool(self.partner.supplier), [self.pc2.journal_entry], [reversal.journal_entry])
+		self.assertEqual(record(reversal.name), (-50.0, -50.0, "Payable"))
+		unreconcile("Journal Entry", reversal.journal_entry)
+		self.assertEqual(ledger_open(reversal.journal_entry), -100.0)
+		self.assertEqual(ledger_open(self.pc2.journal_entry), 50.0)
+		self.assertEqual(record(self.pc2.name), (0.0, 50.0, "Payable"))
+		self.assertEqual(record(reversal.name), (0.0, -100.0, "Payable"))
+		[row] = reconcile(COMPANY, partner=self.partner.name)
+		self.assertEqual((flt(row.difference, 2), flt(row.records_difference, 2)), (0.0, 0.0))
+
+	def paid_then_clawed_back(self):
+		"""The first commission paid (100.00), then its invoice cancelled: a clawback of -100.00."""
+		pay_journal(self.pc1.journal_entry, self.partner.supplier, 100)
+		self.si1.cancel()
+		return next(c for c in commissions_of(self.si1.name) if c.against_commission == self.pc1.name)
 
 	def test_a_payment_to_a_supplier_journal_that_is_no_commission(self):
 		"""A supplier bill booked as a journal (no commission) paid through the tool: nothing of prm_app
