@@ -313,6 +313,41 @@ class TestAttackToolAllocations(PRMTestCase):
 		self.si1.cancel()
 		return next(c for c in commissions_of(self.si1.name) if c.against_commission == self.pc1.name)
 
+	def test_a_tool_allocation_on_a_supplier_the_partner_has_left(self):
+		"""Both commissions (150.00) paid through the tool on the first supplier, a journal of 100.00 and a
+		Payment Entry of 50.00; the partner moves to a new supplier (nothing open). Unreconciling or
+		cancelling either payment would open them again on the old supplier where no payout reaches them:
+		refused, the ledger and records unchanged."""
+		first = self.partner.supplier
+		je = desk_journal(first, 100)
+		pe = advance_payment_entry(first, 50)
+		allocate(tool(first), [self.pc1.journal_entry, self.pc2.journal_entry], [je, pe])
+		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid"), self.pc2.name: (50.0, 0.0, "Paid")})
+		self.partner.reload()
+		self.partner.supplier = (
+			frappe.get_doc(
+				{
+					"doctype": "Supplier",
+					"supplier_name": "_PRM A5 Moved",
+					"supplier_group": "All Supplier Groups",
+				}
+			)
+			.insert()
+			.name
+		)
+		self.partner.save()
+		for voucher_type, voucher in (("Journal Entry", je), ("Payment Entry", pe)):
+			with self.assertRaisesRegex(frappe.ValidationError, "unreconciling"):
+				unreconcile(voucher_type, voucher)
+			with self.assertRaisesRegex(frappe.ValidationError, "cancelling"):
+				frappe.get_doc(voucher_type, voucher).cancel()
+		self.assertEqual(
+			(ledger_open(self.pc1.journal_entry), ledger_open(self.pc2.journal_entry)), (0.0, 0.0)
+		)
+		self.assertEqual(
+			(record(self.pc1.name), record(self.pc2.name)), ((100.0, 0.0, "Paid"), (50.0, 0.0, "Paid"))
+		)
+
 	def test_a_payment_to_a_supplier_journal_that_is_no_commission(self):
 		"""A supplier bill booked as a journal (no commission) paid through the tool: nothing of prm_app
 		blocks it, and no commission moves."""
