@@ -465,14 +465,16 @@ def on_ledger_reposted(ple, method=None):
 		return
 	if ple.against_voucher_no == ple.voucher_no:
 		return  # the payment's own unallocated row
+	# a clawback's journal netted against an accrual's journal or a claim's invoice: its own commission
+	# follows too
+	own = [ple.voucher_no] if ple.voucher_type == "Journal Entry" else []
 	if ple.against_voucher_type == "Journal Entry":
-		# a clawback's journal netted against an accrual's: both commissions follow
-		own = [ple.voucher_no] if ple.voucher_type == "Journal Entry" else []
 		refresh_for_journals([ple.against_voucher_no, *own])
 	elif ple.against_voucher_type == "Purchase Invoice":
 		from prm_app.channel_funds import claims
 
 		claims.refresh_reimbursed([ple.against_voucher_no])
+		refresh_for_journals(own)
 
 
 def refuse_reopening_a_left_supplier(pe, method=None):

@@ -348,6 +348,50 @@ class TestAttackToolAllocations(PRMTestCase):
 			(record(self.pc1.name), record(self.pc2.name)), ((100.0, 0.0, "Paid"), (50.0, 0.0, "Paid"))
 		)
 
+	def test_a_payment_from_a_euro_bank_account_allocated_in_the_tool(self):
+		"""50.00 EUR paid from a euro bank account at 1.2: 60.00 USD reach the supplier's payable, an advance
+		allocated in the tool: 60.00 paid, 40.00 open."""
+		bank = account("A5 EUR Bank")
+		if not frappe.db.exists("Account", bank):
+			frappe.get_doc(
+				{
+					"doctype": "Account",
+					"account_name": "A5 EUR Bank",
+					"parent_account": account("Bank Accounts"),
+					"company": COMPANY,
+					"account_type": "Bank",
+					"account_currency": "EUR",
+				}
+			).insert(ignore_permissions=True)
+		pe = frappe.get_doc(
+			{
+				"doctype": "Payment Entry",
+				"payment_type": "Pay",
+				"company": COMPANY,
+				"posting_date": nowdate(),
+				"party_type": "Supplier",
+				"party": self.partner.supplier,
+				"paid_from": bank,
+				"paid_from_account_currency": "EUR",
+				"paid_to": account("Creditors"),
+				"paid_amount": 50,
+				"source_exchange_rate": 1.2,
+				"received_amount": 60,
+				"target_exchange_rate": 1,
+				"reference_no": "A5-EUR",
+				"reference_date": nowdate(),
+			}
+		).insert()
+		pe.submit()
+		self.assertEqual(flt(pe.base_paid_amount, 2), 60.0)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [pe.name])
+		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
+		payout = self.next_payout()
+		self.assertEqual(
+			sorted((r.partner_commission, flt(r.amount, 2)) for r in payout.commissions),
+			sorted([(self.pc1.name, 40.0), (self.pc2.name, 50.0)]),
+		)
+
 	def test_a_payment_to_a_supplier_journal_that_is_no_commission(self):
 		"""A supplier bill booked as a journal (no commission) paid through the tool: nothing of prm_app
 		blocks it, and no commission moves."""
@@ -473,6 +517,32 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		self.assertBalance(claimed=2000, reimbursed=2000)
 		payout = make_payout(self.partner, submit=False)  # nothing left to pay
 		self.assertEqual((payout.commissions, payout.fund_claims, flt(payout.net_amount, 2)), ([], [], 0.0))
+
+	def test_a_clawback_netted_against_a_claim_in_the_tool(self):
+		"""A commission of 100.00 paid, then clawed back (-100.00, the partner owes it); the accountant nets
+		the clawback against the claim's invoice (2,000.00) in the tool: the claim reimbursed 100.00
+		(1,900.00 open), the clawback settled (nothing open, Paid); the payout pays 1,900.00."""
+		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		self.partner.commission_plan = make_plan(
+			"_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
+		)
+		self.partner.save()
+		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
+		[pc] = commissions_of(si.name)
+		pay_journal(pc.journal_entry, self.partner.supplier, 100)
+		si.cancel()
+		reversal = next(c for c in commissions_of(si.name) if c.against_commission == pc.name)
+		claim = self.claim()
+		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [reversal.journal_entry])
+		self.assertEqual(ledger_open(reversal.journal_entry), 0.0)
+		self.assertEqual(record(reversal.name), (-100.0, 0.0, "Paid"))
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Approved", 100)
+		)
+		payout = self.payout(add_days(nowdate(), -30), nowdate(), submit=False)
+		self.assertEqual(
+			([r.partner_commission for r in payout.commissions], flt(payout.net_amount, 2)), ([], 1900.0)
+		)
 
 	def test_a_debit_note_netted_against_the_claim_in_the_tool_is_no_reimbursement(self):
 		"""2,000.00 claimed; a debit note (a return of 500.00 of the claim's invoice, standing on its own)
