@@ -83,19 +83,22 @@ def unreconcile(voucher_type: str, voucher_no: str) -> None:
 
 
 def advance_paid_account() -> str:
-	name = account("A5 Advance Paid")
-	if not frappe.db.exists("Account", name):
+	return ensure_account("A5 Advance Paid", "Current Assets", "Payable", "USD")
+
+
+def ensure_account(name: str, parent: str, account_type: str, currency: str) -> str:
+	if not frappe.db.exists("Account", account(name)):
 		frappe.get_doc(
 			{
 				"doctype": "Account",
-				"account_name": "A5 Advance Paid",
-				"parent_account": account("Current Assets"),
+				"account_name": name,
+				"parent_account": account(parent),
 				"company": COMPANY,
-				"account_type": "Payable",
-				"account_currency": "USD",
+				"account_type": account_type,
+				"account_currency": currency,
 			}
 		).insert(ignore_permissions=True)
-	return name
+	return account(name)
 
 
 class TestAttackToolAllocations(PRMTestCase):
@@ -351,40 +354,12 @@ class TestAttackToolAllocations(PRMTestCase):
 	def test_a_payment_from_a_euro_bank_account_allocated_in_the_tool(self):
 		"""50.00 EUR paid from a euro bank account at 1.2: 60.00 USD reach the supplier's payable, an advance
 		allocated in the tool: 60.00 paid, 40.00 open."""
-		bank = account("A5 EUR Bank")
-		if not frappe.db.exists("Account", bank):
-			frappe.get_doc(
-				{
-					"doctype": "Account",
-					"account_name": "A5 EUR Bank",
-					"parent_account": account("Bank Accounts"),
-					"company": COMPANY,
-					"account_type": "Bank",
-					"account_currency": "EUR",
-				}
-			).insert(ignore_permissions=True)
-		pe = frappe.get_doc(
-			{
-				"doctype": "Payment Entry",
-				"payment_type": "Pay",
-				"company": COMPANY,
-				"posting_date": nowdate(),
-				"party_type": "Supplier",
-				"party": self.partner.supplier,
-				"paid_from": bank,
-				"paid_from_account_currency": "EUR",
-				"paid_to": account("Creditors"),
-				"paid_amount": 50,
-				"source_exchange_rate": 1.2,
-				"received_amount": 60,
-				"target_exchange_rate": 1,
-				"reference_no": "A5-EUR",
-				"reference_date": nowdate(),
-			}
-		).insert()
-		pe.submit()
-		self.assertEqual(flt(pe.base_paid_amount, 2), 60.0)
-		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [pe.name])
+		bank = ensure_account("A5 EUR Bank", "Bank Accounts", "Bank", "EUR")
+		pe = advance_payment_entry(
+			self.partner.supplier, 60, paid_from=bank, paid_amount=50, source_exchange_rate=1.2
+		)
+		self.assertEqual(flt(frappe.db.get_value("Payment Entry", pe, "base_paid_amount"), 2), 60.0)
+		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
 		payout = self.next_payout()
 		self.assertEqual(

@@ -27,10 +27,10 @@ def commission(name: str) -> frappe._dict:
 
 
 def advance_payment_entry(
-	supplier: str, amount: float, paid_to: str | None = None, references=(), submit: bool = True
+	supplier: str, amount: float, paid_to: str | None = None, references=(), submit: bool = True, **values
 ) -> str:
 	"""A payment to the supplier without a reference (an advance), to Creditors or ``paid_to``; or with
-	``references``, an ordinary payment (a draft unless ``submit``)."""
+	``references``, an ordinary payment (a draft unless ``submit``); ``values`` override the fields."""
 	pe = frappe.get_doc(
 		{
 			"doctype": "Payment Entry",
@@ -48,6 +48,7 @@ def advance_payment_entry(
 			"reference_no": "PRM-ADV",
 			"reference_date": nowdate(),
 			"references": list(references),
+			**values,
 		}
 	)
 	pe.insert(ignore_permissions=True)
