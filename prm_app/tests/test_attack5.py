@@ -82,6 +82,18 @@ def unreconcile(voucher_type: str, voucher_no: str) -> None:
 	doc.submit()
 
 
+def book_advances_separately() -> str:
+	"""The company books supplier advances in a separate party account (Advance Paid)."""
+	advance = advance_paid_account()
+	frappe.db.set_value(
+		"Company",
+		COMPANY,
+		{"book_advance_payments_in_separate_party_account": 1, "default_advance_paid_account": advance},
+	)
+	frappe.clear_cache(doctype="Company")
+	return advance
+
+
 def advance_paid_account() -> str:
 	return ensure_account("A5 Advance Paid", "Current Assets", "Payable", "USD")
 
@@ -203,7 +215,7 @@ class TestAttackToolAllocations(PRMTestCase):
 	def test_an_advance_booked_in_a_separate_account_allocated_in_the_tool(self):
 		"""The company books supplier advances in a separate party account (Advance Paid): the tool posts
 		the allocation's ledger anew without ``adv_adj``. 60.00 allocated: 60.00 paid, 40.00 open."""
-		advance = self.book_advances_separately()
+		advance = book_advances_separately()
 		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
@@ -225,7 +237,7 @@ class TestAttackToolAllocations(PRMTestCase):
 
 	def test_unreconciling_an_advance_in_a_separate_account(self):
 		"""The separate advance account: 60.00 allocated in the tool, then unreconciled: 100.00 open."""
-		advance = self.book_advances_separately()
+		advance = book_advances_separately()
 		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
@@ -233,7 +245,7 @@ class TestAttackToolAllocations(PRMTestCase):
 		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable")})
 
 	def test_cancelling_an_advance_in_a_separate_account_after_the_tool(self):
-		advance = self.book_advances_separately()
+		advance = book_advances_separately()
 		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		frappe.get_doc("Payment Entry", pe).cancel()
@@ -284,16 +296,6 @@ class TestAttackToolAllocations(PRMTestCase):
 			pe.submit()
 		self.assertEqual(spy.call_count, 1)
 		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid")})
-
-	def book_advances_separately(self) -> str:
-		advance = advance_paid_account()
-		frappe.db.set_value(
-			"Company",
-			COMPANY,
-			{"book_advance_payments_in_separate_party_account": 1, "default_advance_paid_account": advance},
-		)
-		frappe.clear_cache(doctype="Company")
-		return advance
 
 	def test_unreconciling_a_clawback_netted_in_the_tool(self):
 		"""The clawback of -100.00 netted against the second commission (50.00) in the tool, then taken off
@@ -518,6 +520,18 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		self.assertEqual(
 			([r.partner_commission for r in payout.commissions], flt(payout.net_amount, 2)), ([], 1900.0)
 		)
+
+	def test_a_claim_paid_by_an_advance_in_a_separate_account(self):
+		"""Advances booked in a separate party account: 2,000.00 allocated to the claim's invoice in the
+		tool: reimbursed 2,000.00, Paid."""
+		advance = book_advances_separately()
+		claim = self.claim()
+		pe = advance_payment_entry(self.partner.supplier, 2000, paid_to=advance)
+		allocate(tool(self.partner.supplier, advance=advance), [claim.purchase_invoice], [pe])
+		self.assertEqual(
+			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 2000)
+		)
+		self.assertBalance(claimed=2000, reimbursed=2000)
 
 	def test_a_debit_note_netted_against_the_claim_in_the_tool_is_no_reimbursement(self):
 		"""2,000.00 claimed; a debit note (a return of 500.00 of the claim's invoice, standing on its own)
