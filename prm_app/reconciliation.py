@@ -314,6 +314,29 @@ def open_on_supplier(partner: str, supplier: str) -> tuple[int, float]:
 	return int(commissions[0] + claims[0]), flt(commissions[1] + claims[1], 2)
 
 
+def unallocated_on_supplier(supplier: str, company: str) -> float:
+	"""What has been paid to ``supplier`` in ``company`` and not allocated to anything yet (advances:
+	debits of Payment Entries and journals whose Payment Ledger rows still stand against themselves; a
+	commission's journal stands against itself too, as a credit), positive."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	total = (
+		frappe.qb.from_(ple)
+		.select(Sum(ple.amount))
+		.where(
+			(ple.company == company)
+			& (ple.party_type == "Supplier")
+			& (ple.party == supplier)
+			& (ple.delinked == 0)
+			& ple.voucher_type.isin(["Payment Entry", "Journal Entry"])
+			& (ple.against_voucher_type == ple.voucher_type)
+			& (ple.against_voucher_no == ple.voucher_no)
+			& (ple.amount < 0)
+		)
+		.run()[0][0]
+	)
+	return -flt(total, 2)
+
+
 def supplier_partners(supplier: str) -> set[str]:
 	"""The partners that have ``supplier`` or have postings on it."""
 	found = set()

@@ -3,6 +3,8 @@ without a reference (an advance: a Payment Entry, or a Journal Entry made in the
 commission's journal in the tool. The commission's paid and outstanding amounts, its status and the
 reconciliation's records must follow the Payment Ledger, worked out here by hand."""
 
+import json
+
 import frappe
 from frappe.utils import add_days, flt, nowdate
 
@@ -179,6 +181,41 @@ class TestPaymentReconciliationTool(PRMTestCase):
 		payout.submit()
 		self.assertEqual(flt(payout.net_amount, 2), 40.0)
 		self.assert_follows(100.0)
+
+	def moved_with_messages(self) -> list[str]:
+		"""Move the partner to a new supplier; the messages the desk shows for it."""
+		frappe.local.message_log = []
+		partner = frappe.get_doc("Partner", self.partner.name)
+		partner.supplier = (
+			frappe.get_doc(
+				{
+					"doctype": "Supplier",
+					"supplier_name": "_PRM PRT New Supplier",
+					"supplier_group": "All Supplier Groups",
+				}
+			)
+			.insert()
+			.name
+		)
+		partner.save()
+		return [
+			(json.loads(m) if isinstance(m, str) else m).get("message", "") for m in frappe.local.message_log
+		]
+
+	def test_a_move_leaving_an_unallocated_advance_on_the_old_supplier_warns(self):
+		"""100.00 paid through the tool, and 60.00 more paid to the supplier and allocated to nothing: the move
+		is allowed (nothing of the partner's is open), and the desk says 60.00 stays on the old supplier."""
+		old = self.partner.supplier
+		je = desk_journal(old, 100)
+		self.reconcile_in_the_tool("Journal Entry", je, 100.0)
+		advance_payment_entry(old, 60)
+		messages = self.moved_with_messages()
+		self.assertTrue(any("60.00" in m and old in m and "not allocated" in m for m in messages), messages)
+
+	def test_a_move_with_nothing_left_on_the_old_supplier_says_nothing(self):
+		je = desk_journal(self.partner.supplier, 100)
+		self.reconcile_in_the_tool("Journal Entry", je, 100.0)
+		self.assertFalse([m for m in self.moved_with_messages() if "not allocated" in m])
 
 
 class TestClaimThroughTheTool(FundsCase):

@@ -115,12 +115,17 @@ class Partner(Document):
 	def validate_supplier_change(self):
 		"""A payout pays the partner's current supplier: moving to another one while commissions or fund
 		claims are still open on the old one would leave them unpaid by any payout."""
-		from prm_app.reconciliation import open_on_supplier
+		from prm_app.reconciliation import open_on_supplier, unallocated_on_supplier
 
 		before = None if self.is_new() else self.get_doc_before_save()
 		old = before.supplier if before else None
 		if not old or old == self.supplier:
 			return
+		currency = frappe.get_cached_value("Company", self.company, "default_currency")
+
+		def money(value):
+			return fmt_money(value, currency=currency)
+
 		documents, amount = open_on_supplier(self.name, old)
 		if documents:
 			frappe.throw(
@@ -129,10 +134,25 @@ class Partner(Document):
 					"Partner Payout, or settle them, before moving the partner to another supplier."
 				).format(
 					documents,
-					fmt_money(amount, currency=frappe.get_cached_value("Company", self.company, "default_currency")),
+					money(amount),
 					frappe.bold(old),
 				),
 				title=_("Open Balance on the Supplier"),
+			)
+		advance = unallocated_on_supplier(old, self.company)
+		if advance:
+			# not refused: the supplier may be one the vendor also buys from, with advances of its own
+			frappe.msgprint(
+				_(
+					"{0} paid to supplier {1} is not allocated to anything. No payout of the new supplier takes it "
+					"into account: allocate it to the partner's commissions in Payment Reconciliation first, or "
+					"have it returned."
+				).format(
+					money(advance),
+					frappe.bold(old),
+				),
+				title=_("Payments Not Allocated"),
+				indicator="orange",
 			)
 
 	def validate_users_unique(self):
