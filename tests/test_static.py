@@ -106,6 +106,25 @@ def test_bench_test_folders_are_packages():
 			folder = folder.parent
 
 
+def test_no_shared_dict_is_handed_to_set_value():
+	"""``frappe.db.set_value`` / ``set_single_value`` add ``modified`` and ``modified_by`` to the dict they are
+	given: a module-level dict (``PAY_NOW``) handed to them carries a stale ``modified`` into every later
+	``change_settings`` of it (TimestampMismatchError in whatever test runs after). Pass a copy."""
+	dict_argument = {"set_single_value": 1, "set_value": 2}  # where the fields dict goes
+	found = []
+	for path in APP.rglob("*.py"):
+		for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+			if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+				continue
+			index = dict_argument.get(node.func.attr)
+			if index is None or len(node.args) != index + 1:
+				continue
+			argument = node.args[index]
+			if isinstance(argument, ast.Name) and argument.id.isupper():
+				found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+	assert found == []
+
+
 @pytest.mark.parametrize("path", DOCTYPES, ids=[p.stem for p in DOCTYPES])
 def test_doctype_json(path):
 	doc = json.loads(path.read_text())

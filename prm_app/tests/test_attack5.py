@@ -121,7 +121,7 @@ class TestAttackToolAllocations(PRMTestCase):
 
 	def setUp(self):
 		plan = make_plan("_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
-		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
 		frappe.clear_document_cache("PRM Settings", "PRM Settings")
 		frappe.db.set_value("Company", COMPANY, "prm_payout_account", account("Cash"))
 		frappe.clear_cache(doctype="Company")
@@ -476,7 +476,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		"""2,100.00 paid in advance: the tool allocates 100.00 to the commission's journal and 2,000.00 to
 		the claim's invoice in one run: the commission Paid, the claim reimbursed 2,000.00 and Paid; the
 		next payout has nothing to pay."""
-		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
 		self.partner.commission_plan = make_plan(
 			"_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
 		)
@@ -499,7 +499,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		"""A commission of 100.00 paid, then clawed back (-100.00, the partner owes it); the accountant nets
 		the clawback against the claim's invoice (2,000.00) in the tool: the claim reimbursed 100.00
 		(1,900.00 open), the clawback settled (nothing open, Paid); the payout pays 1,900.00."""
-		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
 		self.partner.commission_plan = make_plan(
 			"_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
 		)
@@ -538,7 +538,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		is set against the invoice in the tool (ERPNext books a "Debit Note" journal): the partner was paid
 		nothing, the claim reimbursed 0.00, 1,500.00 still open; the payout pays 1,500.00, then the claim is
 		Paid with 1,500.00 reimbursed."""
-		frappe.db.set_single_value("PRM Settings", PAY_NOW)  # the payout's Payment Entry submitted
+		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))  # the payout's Payment Entry submitted
 		claim = self.claim()
 		note = debit_note(claim.purchase_invoice, 500)
 		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note])

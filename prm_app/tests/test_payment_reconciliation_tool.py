@@ -93,7 +93,7 @@ class TestPaymentReconciliationTool(PRMTestCase):
 	def setUp(self):
 		plan = make_plan("_PRM PRT Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
 		# commissions payable at once, paid by Payment Entries (rolled back with the test)
-		frappe.db.set_single_value("PRM Settings", PAY_NOW)
+		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
 		frappe.clear_document_cache("PRM Settings", "PRM Settings")
 		self.partner = make_partner("_PRM PRT Partner", plan=plan)
 		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # 10% of 1,000 = 100.00 owed
