@@ -9,6 +9,13 @@ from prm_app.tests.utils import COMPANY, account, make_company, make_partner
 PAY_NOW = {"holding_days": 0, "require_approval": 0, "minimum_payout": 0, "submit_payment_entries": 1}
 
 
+
+def pay_now() -> None:
+	"""PRM Settings as ``PAY_NOW`` for this test's transaction (rolled back with it). A copy: set_single_value
+	adds ``modified`` to the dict it is given."""
+	frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
+	frappe.clear_document_cache("PRM Settings", "PRM Settings")
+
 def make_fund(**values) -> str:
 	doc = frappe.get_doc(
 		{

@@ -9,8 +9,8 @@ from frappe.utils import add_days, flt, nowdate
 from prm_app.prm_app.doctype.partner_payout.test_partner_payout import make_payout
 from prm_app.reconciliation import reconcile
 from prm_app.tests import PRMTestCase
-from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
-from prm_app.tests.test_payment_reconciliation_tool import advance_payment_entry, desk_journal
+from prm_app.tests.funds_utils import FundsCase, make_claim, make_request, pay_now
+from prm_app.tests.test_payment_reconciliation_tool import desk_journal
 from prm_app.tests.utils import (
 	COMPANY,
 	account,
@@ -20,6 +20,7 @@ from prm_app.tests.utils import (
 	make_partner,
 	make_plan,
 	pay_journal,
+	supplier_payment,
 )
 
 
@@ -121,8 +122,7 @@ class TestAttackToolAllocations(PRMTestCase):
 
 	def setUp(self):
 		plan = make_plan("_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
-		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
-		frappe.clear_document_cache("PRM Settings", "PRM Settings")
+		pay_now()
 		frappe.db.set_value("Company", COMPANY, "prm_payout_account", account("Cash"))
 		frappe.clear_cache(doctype="Company")
 		self.partner = make_partner("_PRM A5 Partner", plan=plan)
@@ -152,7 +152,7 @@ class TestAttackToolAllocations(PRMTestCase):
 	def test_one_payment_over_two_commissions_in_one_run(self):
 		"""130.00 paid: 100.00 to the first (Paid), 30.00 to the second (Partly Paid, 20.00 open); the next
 		payout pays 20.00 and nothing twice."""
-		pe = advance_payment_entry(self.partner.supplier, 130)
+		pe = supplier_payment(self.partner.supplier, 130)
 		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid"), self.pc2.name: (30.0, 20.0, "Partly Paid")})
 		payout = self.next_payout()
@@ -167,14 +167,14 @@ class TestAttackToolAllocations(PRMTestCase):
 		"""A journal of 40.00 and a Payment Entry of 70.00 of which only 25.00 is allocated: 40 + 25 = 65.00
 		to the first commission (35.00 open), the Payment Entry keeps 45.00 unallocated."""
 		je = desk_journal(self.partner.supplier, 40)
-		pe = advance_payment_entry(self.partner.supplier, 70)
+		pe = supplier_payment(self.partner.supplier, 70)
 		allocate(tool(self.partner.supplier), [self.pc1.journal_entry], [je, pe], [40, 25])
 		self.assert_books({self.pc1.name: (65.0, 35.0, "Partly Paid"), self.pc2.name: (0.0, 50.0, "Payable")})
 		unallocated = frappe.db.get_value("Payment Entry", pe, "unallocated_amount")
 		self.assertEqual(flt(unallocated, 2), 45.0)
 
 	def test_cancelling_a_tool_allocated_payment_opens_the_commissions_again(self):
-		pe = advance_payment_entry(self.partner.supplier, 130)
+		pe = supplier_payment(self.partner.supplier, 130)
 		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
 		frappe.get_doc("Payment Entry", pe).cancel()
 		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
@@ -191,7 +191,7 @@ class TestAttackToolAllocations(PRMTestCase):
 	def test_unreconciling_a_tool_allocation(self):
 		"""Unreconcile Payment takes the 130.00 off both commissions: 100.00 and 50.00 open again, the
 		payment an advance; the payout then pays 150.00 (the advance stays for the accountant)."""
-		pe = advance_payment_entry(self.partner.supplier, 130)
+		pe = supplier_payment(self.partner.supplier, 130)
 		allocate(tool(self.partner.supplier), [self.pc1.journal_entry, self.pc2.journal_entry], [pe])
 		unreconcile("Payment Entry", pe)
 		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
@@ -216,7 +216,7 @@ class TestAttackToolAllocations(PRMTestCase):
 		"""The company books supplier advances in a separate party account (Advance Paid): the tool posts
 		the allocation's ledger anew without ``adv_adj``. 60.00 allocated: 60.00 paid, 40.00 open."""
 		advance = book_advances_separately()
-		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
+		pe = supplier_payment(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
 		payout = self.next_payout()
@@ -238,7 +238,7 @@ class TestAttackToolAllocations(PRMTestCase):
 	def test_unreconciling_an_advance_in_a_separate_account(self):
 		"""The separate advance account: 60.00 allocated in the tool, then unreconciled: 100.00 open."""
 		advance = book_advances_separately()
-		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
+		pe = supplier_payment(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		self.assert_books({self.pc1.name: (60.0, 40.0, "Partly Paid")})
 		unreconcile("Payment Entry", pe)
@@ -246,7 +246,7 @@ class TestAttackToolAllocations(PRMTestCase):
 
 	def test_cancelling_an_advance_in_a_separate_account_after_the_tool(self):
 		advance = book_advances_separately()
-		pe = advance_payment_entry(self.partner.supplier, 60, paid_to=advance)
+		pe = supplier_payment(self.partner.supplier, 60, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [self.pc1.journal_entry], [pe])
 		frappe.get_doc("Payment Entry", pe).cancel()
 		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable")})
@@ -290,7 +290,7 @@ class TestAttackToolAllocations(PRMTestCase):
 			"reference_name": self.pc1.journal_entry,
 			"allocated_amount": 100,
 		}
-		name = advance_payment_entry(self.partner.supplier, 100, references=[reference], submit=False)
+		name = supplier_payment(self.partner.supplier, 100, references=[reference], submit=False)
 		pe = frappe.get_doc("Payment Entry", name)
 		with patch.object(payouts, "refresh_for_journals", wraps=payouts.refresh_for_journals) as spy:
 			pe.submit()
@@ -325,7 +325,7 @@ class TestAttackToolAllocations(PRMTestCase):
 		refused, the ledger and records unchanged."""
 		first = self.partner.supplier
 		je = desk_journal(first, 100)
-		pe = advance_payment_entry(first, 50)
+		pe = supplier_payment(first, 50)
 		allocate(tool(first), [self.pc1.journal_entry, self.pc2.journal_entry], [je, pe])
 		self.assert_books({self.pc1.name: (100.0, 0.0, "Paid"), self.pc2.name: (50.0, 0.0, "Paid")})
 		self.partner.reload()
@@ -357,7 +357,7 @@ class TestAttackToolAllocations(PRMTestCase):
 		"""50.00 EUR paid from a euro bank account at 1.2: 60.00 USD reach the supplier's payable, an advance
 		allocated in the tool: 60.00 paid, 40.00 open."""
 		bank = ensure_account("A5 EUR Bank", "Bank Accounts", "Bank", "EUR")
-		pe = advance_payment_entry(
+		pe = supplier_payment(
 			self.partner.supplier, 60, paid_from=bank, paid_amount=50, source_exchange_rate=1.2
 		)
 		self.assertEqual(flt(frappe.db.get_value("Payment Entry", pe, "base_paid_amount"), 2), 60.0)
@@ -389,7 +389,7 @@ class TestAttackToolAllocations(PRMTestCase):
 			}
 		).insert()
 		other.submit()
-		pe = advance_payment_entry(self.partner.supplier, 80)
+		pe = supplier_payment(self.partner.supplier, 80)
 		allocate(tool(self.partner.supplier), [other.name], [pe])
 		self.assertEqual(ledger_open(other.name), 0.0)
 		self.assert_books({self.pc1.name: (0.0, 100.0, "Payable"), self.pc2.name: (0.0, 50.0, "Payable")})
@@ -463,7 +463,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		"""2,000.00 owed on the claim's invoice, an advance of 2,000.00 allocated in the tool: the invoice
 		is settled (outstanding 0.00), the claim reimbursed 2,000.00 and Paid."""
 		claim = self.claim()
-		pe = advance_payment_entry(self.partner.supplier, 2000)
+		pe = supplier_payment(self.partner.supplier, 2000)
 		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [pe])
 		self.assertEqual(
 			flt(frappe.db.get_value("Purchase Invoice", claim.purchase_invoice, "outstanding_amount"), 2), 0.0
@@ -476,7 +476,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		"""2,100.00 paid in advance: the tool allocates 100.00 to the commission's journal and 2,000.00 to
 		the claim's invoice in one run: the commission Paid, the claim reimbursed 2,000.00 and Paid; the
 		next payout has nothing to pay."""
-		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
+		pay_now()
 		self.partner.commission_plan = make_plan(
 			"_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
 		)
@@ -484,7 +484,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # commission 100.00
 		[pc] = commissions_of(si.name)
 		claim = self.claim()
-		pe = advance_payment_entry(self.partner.supplier, 2100)
+		pe = supplier_payment(self.partner.supplier, 2100)
 		allocate(tool(self.partner.supplier), [pc.journal_entry, claim.purchase_invoice], [pe])
 		self.assertEqual(record(pc.name), (100.0, 0.0, "Paid"))
 		self.assertEqual(ledger_open(pc.journal_entry), 0.0)
@@ -499,7 +499,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		"""A commission of 100.00 paid, then clawed back (-100.00, the partner owes it); the accountant nets
 		the clawback against the claim's invoice (2,000.00) in the tool: the claim reimbursed 100.00
 		(1,900.00 open), the clawback settled (nothing open, Paid); the payout pays 1,900.00."""
-		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
+		pay_now()
 		self.partner.commission_plan = make_plan(
 			"_PRM A5 Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}]
 		)
@@ -526,7 +526,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		tool: reimbursed 2,000.00, Paid."""
 		advance = book_advances_separately()
 		claim = self.claim()
-		pe = advance_payment_entry(self.partner.supplier, 2000, paid_to=advance)
+		pe = supplier_payment(self.partner.supplier, 2000, paid_to=advance)
 		allocate(tool(self.partner.supplier, advance=advance), [claim.purchase_invoice], [pe])
 		self.assertEqual(
 			frappe.db.get_value("Fund Claim", claim.name, ["status", "reimbursed_amount"]), ("Paid", 2000)
@@ -538,7 +538,7 @@ class TestAttackClaimThroughTheTool(FundsCase):
 		is set against the invoice in the tool (ERPNext books a "Debit Note" journal): the partner was paid
 		nothing, the claim reimbursed 0.00, 1,500.00 still open; the payout pays 1,500.00, then the claim is
 		Paid with 1,500.00 reimbursed."""
-		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))  # the payout's Payment Entry submitted
+		pay_now()  # the payout's Payment Entry submitted
 		claim = self.claim()
 		note = debit_note(claim.purchase_invoice, 500)
 		allocate(tool(self.partner.supplier), [claim.purchase_invoice], [note])

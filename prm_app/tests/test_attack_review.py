@@ -38,6 +38,21 @@ def open_against(voucher: str) -> float:
 	)
 
 
+def unreconcile_payment(company: str, payment_entry: str):
+	"""ERPNext's Unreconcile Payment of a Payment Entry, with all its allocations (a draft)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Unreconcile Payment",
+			"company": company,
+			"voucher_type": "Payment Entry",
+			"voucher_no": payment_entry,
+		}
+	)
+	doc.add_references()
+	doc.insert()
+	return doc
+
+
 class TestAttackReviewSupplierMove(FundsCase):
 	def setUp(self):
 		super().setUp()
@@ -221,16 +236,7 @@ class TestAttackReviewSupplierMove(FundsCase):
 		with the payment left there as an advance: no payout of the new supplier reaches either."""
 		_first, _moved_to, payout = self.paid_then_moved()
 		pe = frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
-		doc = frappe.get_doc(
-			{
-				"doctype": "Unreconcile Payment",
-				"company": payout.company,
-				"voucher_type": "Payment Entry",
-				"voucher_no": pe,
-			}
-		)
-		doc.add_references()
-		doc.insert()
+		doc = unreconcile_payment(payout.company, pe)
 		with self.assertRaisesRegex(frappe.ValidationError, f"moved .*: unreconciling {pe} would open"):
 			doc.submit()
 		journal = frappe.db.get_value("Partner Commission", {"partner": self.partner.name}, "journal_entry")
@@ -248,16 +254,7 @@ class TestAttackReviewSupplierMove(FundsCase):
 		make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])
 		payout = self.payout(add_days(nowdate(), -30), nowdate())
 		pe = frappe.db.get_value("Partner Payout", payout.name, "payment_entry")
-		doc = frappe.get_doc(
-			{
-				"doctype": "Unreconcile Payment",
-				"company": payout.company,
-				"voucher_type": "Payment Entry",
-				"voucher_no": pe,
-			}
-		)
-		doc.add_references()
-		doc.insert()
+		doc = unreconcile_payment(payout.company, pe)
 		doc.submit()
 		commission = frappe.db.get_value(
 			"Partner Commission", {"partner": self.partner.name}, ["name", "journal_entry"], as_dict=True

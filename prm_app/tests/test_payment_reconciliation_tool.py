@@ -8,9 +8,10 @@ import json
 import frappe
 from frappe.utils import add_days, flt, nowdate
 
+from prm_app.prm_app.doctype.partner_payout.test_partner_payout import make_payout
 from prm_app.reconciliation import reconcile
 from prm_app.tests import PRMTestCase
-from prm_app.tests.funds_utils import PAY_NOW, FundsCase, make_claim, make_request
+from prm_app.tests.funds_utils import FundsCase, make_claim, make_request, pay_now
 from prm_app.tests.utils import (
 	COMPANY,
 	account,
@@ -19,6 +20,7 @@ from prm_app.tests.utils import (
 	make_invoice,
 	make_partner,
 	make_plan,
+	supplier_payment,
 )
 
 
@@ -26,37 +28,6 @@ def commission(name: str) -> frappe._dict:
 	return frappe.db.get_value(
 		"Partner Commission", name, ["paid_amount", "outstanding_amount", "status"], as_dict=True
 	)
-
-
-def advance_payment_entry(
-	supplier: str, amount: float, paid_to: str | None = None, references=(), submit: bool = True, **values
-) -> str:
-	"""A payment to the supplier without a reference (an advance), to Creditors or ``paid_to``; or with
-	``references``, an ordinary payment (a draft unless ``submit``); ``values`` override the fields."""
-	pe = frappe.get_doc(
-		{
-			"doctype": "Payment Entry",
-			"payment_type": "Pay",
-			"company": COMPANY,
-			"posting_date": nowdate(),
-			"party_type": "Supplier",
-			"party": supplier,
-			"paid_from": account("Cash"),
-			"paid_to": paid_to or account("Creditors"),
-			"paid_amount": amount,
-			"received_amount": amount,
-			"source_exchange_rate": 1,
-			"target_exchange_rate": 1,
-			"reference_no": "PRM-ADV",
-			"reference_date": nowdate(),
-			"references": list(references),
-			**values,
-		}
-	)
-	pe.insert(ignore_permissions=True)
-	if submit:
-		pe.submit()
-	return pe.name
 
 
 def desk_journal(supplier: str, amount: float) -> str:
@@ -92,9 +63,7 @@ class TestPaymentReconciliationTool(PRMTestCase):
 
 	def setUp(self):
 		plan = make_plan("_PRM PRT Flat 10", [{"rule_name": "All", "rate_type": "Percentage", "rate": 10}])
-		# commissions payable at once, paid by Payment Entries (rolled back with the test)
-		frappe.db.set_single_value("PRM Settings", dict(PAY_NOW))
-		frappe.clear_document_cache("PRM Settings", "PRM Settings")
+		pay_now()  # commissions payable at once, paid by Payment Entries (rolled back with the test)
 		self.partner = make_partner("_PRM PRT Partner", plan=plan)
 		si = make_invoice(self.partner, [("_PRM Hardware", 1, 1000)])  # 10% of 1,000 = 100.00 owed
 		[self.pc] = commissions_of(si.name)
@@ -142,7 +111,7 @@ class TestPaymentReconciliationTool(PRMTestCase):
 		self.assertEqual((row.ledger_outstanding, row.records_difference, row.difference), (owed, 0.0, 0.0))
 
 	def test_an_advance_payment_entry_allocated_in_the_tool(self):
-		pe = advance_payment_entry(self.partner.supplier, 60)
+		pe = supplier_payment(self.partner.supplier, 60)
 		self.assert_follows(0.0)
 		self.reconcile_in_the_tool("Payment Entry", pe, 60.0)
 		self.assert_follows(60.0)
@@ -165,16 +134,7 @@ class TestPaymentReconciliationTool(PRMTestCase):
 		frappe.clear_cache(doctype="Company")
 		je = desk_journal(self.partner.supplier, 60)
 		self.reconcile_in_the_tool("Journal Entry", je, 60.0)
-		payout = frappe.get_doc(
-			{
-				"doctype": "Partner Payout",
-				"partner": self.partner.name,
-				"company": COMPANY,
-				"from_date": add_days(nowdate(), -30),
-				"to_date": nowdate(),
-				"posting_date": nowdate(),
-			}
-		).insert()
+		payout = make_payout(self.partner, submit=False, from_date=add_days(nowdate(), -30))
 		self.assertEqual(
 			[(r.partner_commission, flt(r.amount, 2)) for r in payout.commissions], [(self.pc.name, 40.0)]
 		)
@@ -208,7 +168,7 @@ class TestPaymentReconciliationTool(PRMTestCase):
 		old = self.partner.supplier
 		je = desk_journal(old, 100)
 		self.reconcile_in_the_tool("Journal Entry", je, 100.0)
-		advance_payment_entry(old, 60)
+		supplier_payment(old, 60)
 		messages = self.moved_with_messages()
 		self.assertTrue(any("60.00" in m and old in m and "not allocated" in m for m in messages), messages)
 
@@ -228,7 +188,7 @@ class TestClaimThroughTheTool(FundsCase):
 		request = make_request(self.fund, self.partner, requested=3000)
 		funds.approve_request(request)
 		claim = make_claim(request, claimed=2000, actual_cost=4000)  # 2,000.00 owed to the partner
-		pe = advance_payment_entry(self.partner.supplier, 1500)
+		pe = supplier_payment(self.partner.supplier, 1500)
 		pr = frappe.get_doc("Payment Reconciliation")
 		pr.update(
 			{

@@ -201,8 +201,11 @@ def make_return(si, qty_by_item: dict[str, float] | None = None, submit=True):
 	return cn
 
 
-def pay_journal(journal_entry: str, supplier: str, amount: float):
-	"""A Payment Entry paying the supplier against a commission Journal Entry."""
+def supplier_payment(
+	supplier: str, amount: float, paid_to: str | None = None, references=(), submit: bool = True, **values
+) -> str:
+	"""A Payment Entry paying the supplier, to Creditors or ``paid_to``: without ``references`` an advance
+	(allocated to nothing); a draft unless ``submit``; ``values`` override the fields."""
 	pe = frappe.get_doc(
 		{
 			"doctype": "Payment Entry",
@@ -212,23 +215,31 @@ def pay_journal(journal_entry: str, supplier: str, amount: float):
 			"party_type": "Supplier",
 			"party": supplier,
 			"paid_from": account("Cash"),
-			"paid_to": account("Creditors"),
+			"paid_to": paid_to or account("Creditors"),
 			"paid_amount": amount,
 			"received_amount": amount,
 			"source_exchange_rate": 1,
 			"target_exchange_rate": 1,
-			"references": [
-				{
-					"reference_doctype": "Journal Entry",
-					"reference_name": journal_entry,
-					"allocated_amount": amount,
-				}
-			],
+			"reference_no": "PRM-PAY",
+			"reference_date": nowdate(),
+			"references": list(references),
+			**values,
 		}
 	)
 	pe.insert(ignore_permissions=True)
-	pe.submit()
-	return pe
+	if submit:
+		pe.submit()
+	return pe.name
+
+
+def pay_journal(journal_entry: str, supplier: str, amount: float):
+	"""A Payment Entry paying the supplier against a commission Journal Entry."""
+	reference = {
+		"reference_doctype": "Journal Entry",
+		"reference_name": journal_entry,
+		"allocated_amount": amount,
+	}
+	return frappe.get_doc("Payment Entry", supplier_payment(supplier, amount, references=[reference]))
 
 
 def gl_rows(voucher_no: str, voucher_type: str = "Journal Entry") -> list[tuple]:
